@@ -1,0 +1,405 @@
+//! `tollgate.yml`: parsed with spans, validated into [`Config`]; mistakes are errors that point
+//! at their line.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::finding::Severity;
+use crate::rules;
+use crate::source::{FileError, FileKind, Node, SourceFile, yaml};
+
+/// Names the config file may have, in the order they are looked for.
+pub const CONFIG_NAMES: [&str; 3] = ["tollgate.yml", "tollgate.yaml", ".github/tollgate.yml"];
+
+const TOP_LEVEL_KEYS: [&str; 5] = [
+    "rules",
+    "max_credential_ttl",
+    "production_environments",
+    "allowed_unpinned_actions",
+    "ignore",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct RuleSetting {
+    pub enabled: Option<bool>,
+    pub severity: Option<Severity>,
+}
+
+/// The validated configuration every rule reads.
+#[derive(Debug)]
+pub struct Config {
+    /// Display path of the file it came from, if any.
+    pub source: Option<String>,
+    pub rules: HashMap<String, RuleSetting>,
+    /// Longest credential or session lifetime allowed, in seconds.
+    pub max_credential_ttl: u64,
+    /// The text it was written as, for messages (`1h`).
+    pub max_credential_ttl_text: String,
+    production_patterns: Option<GlobSet>,
+    allowed_unpinned: Vec<String>,
+    pub ignore: GlobSet,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            source: None,
+            rules: HashMap::new(),
+            max_credential_ttl: 3600,
+            max_credential_ttl_text: "1h".into(),
+            production_patterns: None,
+            allowed_unpinned: Vec::new(),
+            ignore: GlobSet::empty(),
+        }
+    }
+}
+
+impl Config {
+    pub fn rule_enabled(&self, id: &str) -> bool {
+        self.rules.get(id).and_then(|s| s.enabled).unwrap_or(true)
+    }
+
+    pub fn severity_override(&self, id: &str) -> Option<Severity> {
+        self.rules.get(id).and_then(|s| s.severity)
+    }
+
+    /// Whether an environment name counts as production: by the configured globs, or by
+    /// default when one of its words is `prod`, `production`, `prd` or `live` (`prod-eu`,
+    /// `eu-production`).
+    pub fn is_production(&self, environment: &str) -> bool {
+        match &self.production_patterns {
+            Some(set) => set.is_match(environment.to_ascii_lowercase()),
+            None => environment
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| matches!(word, "prod" | "production" | "prd" | "live" | "prods")),
+        }
+    }
+
+    /// Whether `owner/repo[/path]` may be pinned by tag: the service catalog.
+    pub fn unpinned_allowed(&self, action: &str) -> bool {
+        let action = action.to_ascii_lowercase();
+        self.allowed_unpinned.iter().any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            if let Some(owner) = entry.strip_suffix("/*") {
+                return action.split('/').next() == Some(owner);
+            }
+            action == *entry || action.starts_with(&format!("{entry}/"))
+        })
+    }
+}
+
+/// Finds the config: `--config` when given, else the first of [`CONFIG_NAMES`] in the scanned
+/// folder, else in the scan root.
+pub fn locate(explicit: Option<&Path>, inputs: &[PathBuf], root: &Path) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    let mut folders: Vec<PathBuf> = inputs.iter().filter(|p| p.is_dir()).cloned().collect();
+    folders.push(root.to_path_buf());
+    folders.iter().find_map(|folder| {
+        CONFIG_NAMES
+            .iter()
+            .map(|name| folder.join(name))
+            .find(|path| path.is_file())
+    })
+}
+
+/// Reads and validates a config file. Every problem is returned; what could be read is kept.
+pub fn load(path: &Path, display: &str) -> (Config, Vec<FileError>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            return (
+                Config::default(),
+                vec![FileError {
+                    path: display.into(),
+                    line: None,
+                    column: None,
+                    message: format!("cannot read config: {e}"),
+                }],
+            );
+        }
+    };
+    parse(&text, display)
+}
+
+pub fn parse(text: &str, display: &str) -> (Config, Vec<FileError>) {
+    let mut config = Config {
+        source: Some(display.into()),
+        ..Config::default()
+    };
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let file = SourceFile::new(
+                display.into(),
+                PathBuf::new(),
+                text.into(),
+                FileKind::Policy,
+                None,
+            );
+            let at = file.position(e.offset);
+            return (
+                config,
+                vec![FileError {
+                    path: display.into(),
+                    line: Some(at.line),
+                    column: Some(at.column),
+                    message: format!("invalid YAML in config: {}", e.message),
+                }],
+            );
+        }
+    };
+    let file = SourceFile::new(
+        display.into(),
+        PathBuf::new(),
+        text.into(),
+        FileKind::Policy,
+        None,
+    );
+    let mut problems = Problems {
+        file: &file,
+        errors: Vec::new(),
+    };
+    if root.as_map().is_none() {
+        if root.as_str() != Some("") {
+            problems.at(&root, "config must be a mapping of settings");
+        }
+        return (config, problems.errors);
+    }
+    for entry in root.as_map().unwrap_or_default() {
+        let Some(key) = entry.key.as_str() else {
+            problems.at(&entry.key, "setting names must be text");
+            continue;
+        };
+        let value = &entry.value;
+        match key {
+            "rules" => read_rules(value, &mut config, &mut problems),
+            "max_credential_ttl" => match value.as_str().and_then(parse_duration) {
+                Some(seconds) => {
+                    config.max_credential_ttl = seconds;
+                    config.max_credential_ttl_text = value.as_str().unwrap_or_default().into();
+                }
+                None => problems.at(
+                    value,
+                    "max_credential_ttl must be a duration such as `1h`, `30m` or `900s`",
+                ),
+            },
+            "production_environments" => {
+                let mut builder = GlobSetBuilder::new();
+                for item in string_list(value, key, &mut problems) {
+                    match GlobBuilder::new(&item.0.to_ascii_lowercase())
+                        .case_insensitive(true)
+                        .build()
+                    {
+                        Ok(glob) => {
+                            builder.add(glob);
+                        }
+                        Err(e) => problems.at(item.1, &format!("invalid pattern: {e}")),
+                    }
+                }
+                config.production_patterns = builder.build().ok();
+            }
+            "allowed_unpinned_actions" => {
+                config.allowed_unpinned = string_list(value, key, &mut problems)
+                    .into_iter()
+                    .map(|(s, _)| s.to_ascii_lowercase().trim_end_matches('/').to_string())
+                    .collect();
+            }
+            "ignore" => {
+                let mut builder = GlobSetBuilder::new();
+                for (pattern, node) in string_list(value, key, &mut problems) {
+                    match Glob::new(&pattern) {
+                        Ok(glob) => {
+                            builder.add(glob);
+                        }
+                        Err(e) => problems.at(node, &format!("invalid glob: {e}")),
+                    }
+                }
+                config.ignore = builder.build().unwrap_or_else(|_| GlobSet::empty());
+            }
+            other => problems.at(
+                &entry.key,
+                &format!(
+                    "unknown setting `{other}` (known: {})",
+                    TOP_LEVEL_KEYS.join(", ")
+                ),
+            ),
+        }
+    }
+    (config, problems.errors)
+}
+
+struct Problems<'a> {
+    file: &'a SourceFile,
+    errors: Vec<FileError>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, node: &Node, message: &str) {
+        let at = self.file.position(node.span.start);
+        self.errors.push(FileError {
+            path: self.file.path.clone(),
+            line: Some(at.line),
+            column: Some(at.column),
+            message: message.into(),
+        });
+    }
+}
+
+fn string_list<'n>(node: &'n Node, key: &str, problems: &mut Problems) -> Vec<(String, &'n Node)> {
+    let Some(items) = node.as_seq() else {
+        problems.at(node, &format!("{key} must be a list of strings"));
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item.as_str() {
+            Some(s) if item.as_map().is_none() => Some((s.to_string(), item)),
+            _ => {
+                problems.at(item, &format!("{key} entries must be strings"));
+                None
+            }
+        })
+        .collect()
+}
+
+fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
+    let Some(entries) = node.as_map() else {
+        problems.at(node, "rules must map rule ids to settings");
+        return;
+    };
+    for entry in entries {
+        let Some(id) = entry.key.as_str() else {
+            continue;
+        };
+        if rules::find(id).is_none() {
+            problems.at(
+                &entry.key,
+                &format!("unknown rule `{id}` (see `tollgate rules`)"),
+            );
+            continue;
+        }
+        let mut setting = RuleSetting::default();
+        let value = &entry.value;
+        // `rule: false` and `rule: off` are shorthands for disabling.
+        if let Some(text) = value.as_str() {
+            match text {
+                "false" | "off" | "disable" | "disabled" => setting.enabled = Some(false),
+                "true" | "on" | "enable" | "enabled" => setting.enabled = Some(true),
+                other => match Severity::parse(other) {
+                    Some(severity) => setting.severity = Some(severity),
+                    None => problems.at(
+                        value,
+                        "expected `false`, a severity, or a mapping with `enabled` and `severity`",
+                    ),
+                },
+            }
+        } else if value.as_map().is_some() {
+            for (key, setting_value) in value.entries() {
+                match key {
+                    "enabled" => match setting_value.as_str() {
+                        Some("true") => setting.enabled = Some(true),
+                        Some("false") => setting.enabled = Some(false),
+                        _ => problems.at(setting_value, "enabled must be true or false"),
+                    },
+                    "severity" => match setting_value.as_str().and_then(Severity::parse) {
+                        Some(severity) => setting.severity = Some(severity),
+                        None => {
+                            problems.at(setting_value, "severity must be high, medium, low or info")
+                        }
+                    },
+                    other => {
+                        let key_node = value.entry(other).map_or(setting_value, |e| &e.key);
+                        problems.at(
+                            key_node,
+                            &format!("unknown rule setting `{other}` (known: enabled, severity)"),
+                        );
+                    }
+                }
+            }
+        } else {
+            problems.at(value, "expected a mapping with `enabled` and `severity`");
+        }
+        config.rules.insert(id.to_string(), setting);
+    }
+}
+
+/// `1h`, `30m`, `900s`, `1h30m`, `3600` (seconds), `12h` → seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(seconds);
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        let value: u64 = number.parse().ok()?;
+        total = total.checked_add(value.checked_mul(unit)?)?;
+        number.clear();
+    }
+    if !number.is_empty() {
+        return None;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1h"), Some(3600));
+        assert_eq!(parse_duration("1h30m"), Some(5400));
+        assert_eq!(parse_duration("900"), Some(900));
+        assert_eq!(parse_duration("12x"), None);
+    }
+
+    #[test]
+    fn production_defaults() {
+        let config = Config::default();
+        for name in [
+            "prod",
+            "Production",
+            "prd",
+            "live",
+            "prod-eu",
+            "eu_production",
+        ] {
+            assert!(config.is_production(name), "{name}");
+        }
+        for name in ["staging", "dev", "product-docs", "preview"] {
+            assert!(!config.is_production(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn config_errors_point_at_lines() {
+        let (_, errors) = parse(
+            "rules:\n  no-such-rule: false\nmax_credential_ttl: forever\nbogus: 1\n",
+            "tollgate.yml",
+        );
+        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(3), Some(4)]);
+    }
+}

@@ -1,0 +1,198 @@
+//! `tollgate check`: find files, parse each once, run the rules, resolve and filter findings.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{self, Config};
+use crate::finding::{self, Draft, Finding, Related, Severity};
+use crate::model::{Action, Workflow};
+use crate::rules::{self, Cx, RuleMeta};
+use crate::source::discover::{self, Candidate};
+use crate::source::{FileError, FileKind, SourceFile};
+use crate::suppress;
+
+pub struct CheckOptions {
+    pub paths: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+}
+
+/// Everything a run produced: the outputs read only this.
+pub struct Report {
+    pub root: PathBuf,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    /// Files read and analysed, by display path (outputs draw code frames from them).
+    pub files: HashMap<String, SourceFile>,
+    pub files_scanned: usize,
+}
+
+impl Report {
+    pub fn count_at_or_above(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= severity)
+            .count()
+    }
+}
+
+pub fn load_config(options: &CheckOptions, root: &Path) -> (Config, Vec<FileError>) {
+    match config::locate(options.config.as_deref(), &options.paths, root) {
+        Some(path) => {
+            if options.config.is_some() && !path.is_file() {
+                let error = FileError {
+                    path: path.to_string_lossy().into_owned(),
+                    line: None,
+                    column: None,
+                    message: "config file not found".into(),
+                };
+                return (Config::default(), vec![error]);
+            }
+            config::load(&path, &discover::display_path(root, &path))
+        }
+        None => (Config::default(), Vec::new()),
+    }
+}
+
+pub fn check(options: &CheckOptions) -> Report {
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    let options = CheckOptions {
+        paths,
+        config: options.config.clone(),
+    };
+    let root = discover::scan_root(&options.paths);
+    let (config, mut errors) = load_config(&options, &root);
+    let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore);
+    errors.extend(walk_errors);
+
+    let loaded: Vec<Result<Option<SourceFile>, FileError>> =
+        candidates.par_iter().map(discover::load).collect();
+    let mut files = Vec::new();
+    for result in loaded {
+        match result {
+            Ok(Some(file)) => files.push(file),
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+
+    let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
+        .iter()
+        .copied()
+        .filter(|rule| config.rule_enabled(rule.meta().id))
+        .collect();
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|file| check_file(file, &enabled, &config))
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
+            &b.region.path,
+            b.region.line,
+            b.region.column,
+            b.rule,
+        ))
+    });
+    errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    let files_scanned = files.len();
+    Report {
+        root,
+        findings,
+        errors,
+        files: files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+        files_scanned,
+    }
+}
+
+/// Runs every enabled rule on one file and turns its drafts into findings.
+pub fn check_file(
+    file: &SourceFile,
+    rules: &[&'static dyn rules::Rule],
+    config: &Config,
+) -> Vec<Finding> {
+    let mut cx = Cx {
+        config,
+        file,
+        drafts: Vec::new(),
+    };
+    match file.kind {
+        FileKind::Workflow => {
+            if let Some(workflow) = Workflow::new(file) {
+                for rule in rules {
+                    rule.check_workflow(&mut cx, &workflow);
+                }
+            }
+        }
+        FileKind::Action => {
+            if let Some(action) = Action::new(file) {
+                for rule in rules {
+                    rule.check_action(&mut cx, &action);
+                }
+            }
+        }
+        _ => {}
+    }
+    let drafts = std::mem::take(&mut cx.drafts);
+    let suppressions = suppress::scan(file);
+    let mut findings: Vec<Finding> = drafts
+        .into_iter()
+        .map(|draft| resolve(file, draft, config))
+        .filter(|finding| !suppressions.suppresses(finding))
+        .collect();
+    if config.rule_enabled(rules::meta::suppression_without_reason::META.id) {
+        findings.extend(suppressions.without_reason(file));
+    }
+    dedupe(&mut findings);
+    findings
+}
+
+fn resolve(file: &SourceFile, draft: Draft, config: &Config) -> Finding {
+    let span = finding::resolve_span(file, &draft.primary);
+    let region = finding::region(file, span);
+    let related = draft
+        .related
+        .iter()
+        // Locations in other files are resolved by the passes that know those files.
+        .filter(|location| location.path.is_none())
+        .map(|location| Related {
+            region: finding::region(file, finding::resolve_span(file, location)),
+            message: location.label.clone().unwrap_or_default(),
+        })
+        .collect();
+    let fingerprint = finding::fingerprint(draft.rule, &file.path, &draft.primary, &draft.message);
+    Finding {
+        rule: draft.rule,
+        severity: config
+            .severity_override(draft.rule)
+            .unwrap_or(draft.severity),
+        message: draft.message,
+        region,
+        related,
+        fingerprint,
+    }
+}
+
+/// The same rule at the same place with the same message is one finding.
+fn dedupe(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert(f.fingerprint.clone()));
+}
+
+/// Metadata for a finding's rule.
+pub fn meta_of(finding: &Finding) -> Option<&'static RuleMeta> {
+    rules::find(finding.rule)
+}
+
+/// Loads a single file's candidate, for tests and tools that check one document.
+pub fn load_one(path: &Path, display: &str) -> Result<Option<SourceFile>, FileError> {
+    discover::load(&Candidate {
+        fs_path: path.to_path_buf(),
+        display: display.into(),
+        explicit: true,
+    })
+}

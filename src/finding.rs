@@ -1,0 +1,229 @@
+//! Findings: what rules report (drafts with routes) and what outputs print (resolved spans).
+
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::source::{Route, SourceFile, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "info" => Some(Severity::Info),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            _ => None,
+        }
+    }
+
+    /// GitHub code scanning ranks alerts by this CVSS-like score.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::High => "8.0",
+            Severity::Medium => "5.5",
+            Severity::Low => "3.0",
+            Severity::Info => "1.0",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which part of the node at a route is meant.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Feature {
+    /// The whole value.
+    Value,
+    /// The key that leads to the value (e.g. to point at `permissions:` itself).
+    Key,
+    /// A fragment of the value's source text, such as one `${{ … }}` inside a script.
+    Fragment(String),
+}
+
+/// A place named symbolically; the source layer turns it into a span.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    /// Another file's display path, when the place is not in the file being checked.
+    pub path: Option<String>,
+    pub route: Route,
+    pub feature: Feature,
+    pub label: Option<String>,
+}
+
+impl Location {
+    pub fn value(route: Route) -> Self {
+        Self {
+            path: None,
+            route,
+            feature: Feature::Value,
+            label: None,
+        }
+    }
+
+    pub fn key(route: Route) -> Self {
+        Self {
+            feature: Feature::Key,
+            ..Self::value(route)
+        }
+    }
+
+    pub fn fragment(route: Route, text: impl Into<String>) -> Self {
+        Self {
+            feature: Feature::Fragment(text.into()),
+            ..Self::value(route)
+        }
+    }
+
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn in_file(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+/// A finding as a rule reports it: routes, no line numbers.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Location,
+    pub related: Vec<Location>,
+}
+
+impl Draft {
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn related(mut self, location: Location) -> Self {
+        self.related.push(location);
+        self
+    }
+}
+
+/// A resolved place in a file, 1-based lines and columns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Related {
+    #[serde(flatten)]
+    pub region: Region,
+    pub message: String,
+}
+
+/// A finding ready for output.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub region: Region,
+    pub related: Vec<Related>,
+    pub fingerprint: String,
+}
+
+/// Turns a route into a span in `file`. A route that no longer resolves falls back to the
+/// deepest node that does, so a finding is never lost for want of a location.
+pub fn resolve_span(file: &SourceFile, location: &Location) -> Span {
+    let Some(root) = &file.root else {
+        return Span::new(0, 0);
+    };
+    let mut route = location.route.clone();
+    let node = loop {
+        if let Some(node) = root.at(&route) {
+            break node;
+        }
+        if route.0.pop().is_none() {
+            break root;
+        }
+    };
+    let exact = route == location.route;
+    match &location.feature {
+        Feature::Value => node.span,
+        Feature::Key if exact => root.key_span(&route).unwrap_or(node.span),
+        Feature::Key => node.span,
+        Feature::Fragment(text) => {
+            let haystack = file.slice(node.span);
+            match haystack.find(text.as_str()) {
+                Some(at) => Span::new(node.span.start + at, node.span.start + at + text.len()),
+                None => node.span,
+            }
+        }
+    }
+}
+
+pub fn region(file: &SourceFile, span: Span) -> Region {
+    let start = file.position(span.start);
+    // An end on the first column of the next line reads better as the end of this one.
+    let mut end_offset = span.end.max(span.start);
+    while end_offset > span.start && file.text.as_bytes().get(end_offset - 1) == Some(&b'\n') {
+        end_offset -= 1;
+    }
+    let end = file.position(end_offset);
+    Region {
+        path: file.path.clone(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        span,
+    }
+}
+
+/// A fingerprint that names the finding by rule, file, route and feature, never by line,
+/// so it survives edits elsewhere in the file.
+pub fn fingerprint(rule: &str, path: &str, location: &Location, message: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(rule.as_bytes());
+    hasher.update([0]);
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(location.route.to_string().as_bytes());
+    hasher.update([0]);
+    if let Feature::Fragment(text) = &location.feature {
+        hasher.update(text.as_bytes());
+    }
+    hasher.update([0]);
+    hasher.update(message.as_bytes());
+    let digest = hasher.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,15 @@
+//! tollgate: a policy-as-code linter and drift scanner for the path to production.
+//!
+//! The spine is small: [`source`] finds, classifies and parses files into spanned documents;
+//! [`rules`] holds the registry and one file per rule; [`engine`] runs them and resolves
+//! findings; [`output`] renders one [`engine::Report`] in each format.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod finding;
+pub mod model;
+pub mod output;
+pub mod rules;
+pub mod source;
+pub mod suppress;

@@ -1,0 +1,152 @@
+//! GitHub Actions expressions (`${{ … }}`): finding them in text and naming the contexts
+//! they read.
+
+/// One `${{ … }}` in a string: its full text and its inner expression.
+pub struct Expression<'a> {
+    pub text: &'a str,
+    pub inner: &'a str,
+}
+
+/// Every `${{ … }}` in `text`, in order. An unterminated one ends the search.
+pub fn expressions(text: &str) -> Vec<Expression<'_>> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find("${{") {
+        let start = rest + open;
+        let Some(close) = text[start + 3..].find("}}") else {
+            break;
+        };
+        let end = start + 3 + close + 2;
+        found.push(Expression {
+            text: &text[start..end],
+            inner: text[start + 3..end - 2].trim(),
+        });
+        rest = end;
+    }
+    found
+}
+
+/// The context paths an expression reads, e.g. `github.event.issue.title` or
+/// `github.event.commits[0].message` (normalised to `github.event.commits.*.message`).
+/// Function names and string literals are skipped.
+pub fn contexts(inner: &str) -> Vec<String> {
+    let bytes = inner.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' {
+            // String literal: '' is an escaped quote.
+            i += 1;
+            while i < bytes.len() {
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let mut path = String::new();
+            let mut j = i;
+            loop {
+                let start = j;
+                while j < bytes.len()
+                    && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'-')
+                {
+                    j += 1;
+                }
+                path.push_str(&inner[start..j]);
+                // Indexes: [0], ['key'], [*]
+                while j < bytes.len() && bytes[j] == b'[' {
+                    let Some(close) = inner[j..].find(']') else {
+                        break;
+                    };
+                    let index = inner[j + 1..j + close].trim();
+                    let key = index.trim_matches(|c| c == '\'' || c == '"');
+                    if key.chars().all(|c| c.is_ascii_digit()) || key == "*" || key.is_empty() {
+                        path.push_str(".*");
+                    } else {
+                        path.push('.');
+                        path.push_str(key);
+                    }
+                    j += close + 1;
+                }
+                if j < bytes.len() && bytes[j] == b'.' {
+                    if bytes.get(j + 1) == Some(&b'*') {
+                        path.push_str(".*");
+                        j += 2;
+                        if j < bytes.len() && bytes[j] == b'.' {
+                            path.push('.');
+                            j += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    path.push('.');
+                    j += 1;
+                    continue;
+                }
+                break;
+            }
+            let is_call = inner[j..].trim_start().starts_with('(');
+            let literal = matches!(path.as_str(), "true" | "false" | "null");
+            if !is_call && !literal {
+                out.push(path.trim_end_matches('.').to_string());
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_expressions_and_contexts() {
+        let text = "echo ${{ github.event.issue.title }} and ${{ format('{0}', github.head_ref) }}";
+        let found = expressions(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!(contexts(found[0].inner), vec!["github.event.issue.title"]);
+        assert_eq!(contexts(found[1].inner), vec!["github.head_ref"]);
+    }
+
+    #[test]
+    fn normalises_indexes() {
+        assert_eq!(
+            contexts("github.event.commits[0].message"),
+            vec!["github.event.commits.*.message"]
+        );
+        assert_eq!(
+            contexts("github.event['pull_request']['title']"),
+            vec!["github.event.pull_request.title"]
+        );
+        assert_eq!(
+            contexts("github.event.commits.*.author.name"),
+            vec!["github.event.commits.*.author.name"]
+        );
+    }
+
+    #[test]
+    fn skips_literals_and_functions() {
+        assert_eq!(
+            contexts("contains(github.event.pull_request.labels.*.name, 'x y') && true"),
+            vec!["github.event.pull_request.labels.*.name"]
+        );
+    }
+}

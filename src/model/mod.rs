@@ -1,0 +1,8 @@
+//! Typed views over documents: thin wrappers that know where things live in a workflow or an
+//! action and hand rules both the node and the route that leads to it.
+
+pub mod deploy;
+pub mod expr;
+pub mod workflow;
+
+pub use workflow::{Action, Job, Step, Workflow};

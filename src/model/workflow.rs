@@ -1,0 +1,147 @@
+//! GitHub Actions workflows and composite actions.
+
+use crate::source::{Node, Route, SourceFile};
+
+/// A workflow file (`.github/workflows/*.yml`).
+pub struct Workflow<'a> {
+    pub file: &'a SourceFile,
+    pub root: &'a Node,
+}
+
+impl<'a> Workflow<'a> {
+    pub fn new(file: &'a SourceFile) -> Option<Self> {
+        Some(Self {
+            file,
+            root: file.root.as_ref()?,
+        })
+    }
+
+    /// Trigger names, whether `on` is a string, a list or a mapping.
+    pub fn triggers(&self) -> Vec<&'a str> {
+        let Some(on) = self.root.get("on") else {
+            return Vec::new();
+        };
+        match on.as_map() {
+            Some(_) => on.entries().map(|(name, _)| name).collect(),
+            None => on.items().into_iter().filter_map(Node::as_str).collect(),
+        }
+    }
+
+    pub fn has_trigger(&self, name: &str) -> bool {
+        self.triggers().contains(&name)
+    }
+
+    pub fn jobs(&self) -> Vec<Job<'a>> {
+        let Some(jobs) = self.root.get("jobs") else {
+            return Vec::new();
+        };
+        jobs.entries()
+            .map(|(id, node)| Job {
+                id,
+                node,
+                route: Route::root().key("jobs").key(id),
+            })
+            .collect()
+    }
+}
+
+/// One job under `jobs:`.
+pub struct Job<'a> {
+    pub id: &'a str,
+    pub node: &'a Node,
+    pub route: Route,
+}
+
+impl<'a> Job<'a> {
+    pub fn steps(&self) -> Vec<Step<'a>> {
+        steps_under(self.node.get("steps"), &self.route.key("steps"))
+    }
+
+    /// The environment name, from `environment: name` or `environment: {name: …}`.
+    pub fn environment(&self) -> Option<&'a str> {
+        let env = self.node.get("environment")?;
+        let name = env.as_str().or_else(|| env.get_str("name"))?;
+        (!name.trim().is_empty()).then_some(name)
+    }
+
+    /// A job that calls a reusable workflow (`jobs.<id>.uses`).
+    pub fn uses(&self) -> Option<&'a str> {
+        self.node.get_str("uses")
+    }
+}
+
+/// A composite action (`action.yml`).
+pub struct Action<'a> {
+    pub file: &'a SourceFile,
+    pub root: &'a Node,
+}
+
+impl<'a> Action<'a> {
+    pub fn new(file: &'a SourceFile) -> Option<Self> {
+        Some(Self {
+            file,
+            root: file.root.as_ref()?,
+        })
+    }
+
+    pub fn steps(&self) -> Vec<Step<'a>> {
+        let route = Route::root().key("runs").key("steps");
+        steps_under(self.root.at(&route), &route)
+    }
+}
+
+fn steps_under<'a>(steps: Option<&'a Node>, route: &Route) -> Vec<Step<'a>> {
+    let Some(items) = steps.and_then(Node::as_seq) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, node)| Step {
+            node,
+            route: route.index(index),
+        })
+        .collect()
+}
+
+/// One step, in a job or in a composite action.
+pub struct Step<'a> {
+    pub node: &'a Node,
+    pub route: Route,
+}
+
+impl<'a> Step<'a> {
+    pub fn uses(&self) -> Option<&'a str> {
+        self.node.get_str("uses")
+    }
+
+    pub fn run(&self) -> Option<&'a str> {
+        self.node.get_str("run")
+    }
+
+    /// An input under `with:`.
+    pub fn with(&self, key: &str) -> Option<&'a Node> {
+        self.node.get("with")?.get(key)
+    }
+
+    pub fn with_route(&self, key: &str) -> Route {
+        self.route.key("with").key(key)
+    }
+
+    /// The action's `owner/repo` (and path), without the ref, lowercased.
+    pub fn action_name(&self) -> Option<String> {
+        let uses = self.uses()?;
+        let name = uses.split('@').next().unwrap_or(uses);
+        Some(name.to_ascii_lowercase())
+    }
+
+    /// True when the step uses `owner/repo` (any path, any ref).
+    pub fn uses_action(&self, repo: &str) -> bool {
+        self.action_name().is_some_and(|name| {
+            name == repo
+                || name
+                    .strip_prefix(repo)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}

@@ -1,0 +1,128 @@
+//! `--format human`: a code frame per finding, then a summary line.
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+
+use crate::engine::Report;
+use crate::finding::{Finding, Severity};
+
+/// Longest stretch of source shown for one finding.
+const MAX_FRAME_LINES: usize = 12;
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::High => Level::ERROR,
+        Severity::Medium => Level::WARNING,
+        Severity::Low => Level::NOTE,
+        Severity::Info => Level::INFO,
+    }
+}
+
+fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
+    let title = format!(
+        "{} [{}]: {}",
+        finding.severity, finding.rule, finding.message
+    );
+    let Some(file) = report.files.get(&finding.region.path) else {
+        return format!(
+            "{}:{}:{}: {title}\n",
+            finding.region.path, finding.region.line, finding.region.column
+        );
+    };
+    let first = finding
+        .related
+        .iter()
+        .filter(|r| r.region.path == finding.region.path)
+        .map(|r| r.region.line)
+        .fold(finding.region.line, usize::min);
+    let last = finding
+        .region
+        .end_line
+        .min(first + MAX_FRAME_LINES)
+        .max(finding.region.line);
+    let start_offset = file.line_offset(first);
+    let end_offset = file.line_offset(last + 1);
+    let source = file.text.get(start_offset..end_offset).unwrap_or("");
+    let clamp = |offset: usize| offset.saturating_sub(start_offset).min(source.len());
+    let span = finding.region.span;
+    let mut primary = clamp(span.start)..clamp(span.end.max(span.start));
+    if primary.is_empty() && primary.end < source.len() {
+        primary.end += 1;
+    }
+    let mut snippet = Snippet::source(source)
+        .line_start(first)
+        .path(finding.region.path.as_str())
+        .annotation(AnnotationKind::Primary.span(primary).label(finding.rule));
+    for related in &finding.related {
+        if related.region.path != finding.region.path
+            || related.region.span.start < start_offset
+            || related.region.span.start >= end_offset
+        {
+            continue;
+        }
+        let range =
+            clamp(related.region.span.start)..clamp(related.region.span.end.min(end_offset));
+        snippet = snippet.annotation(
+            AnnotationKind::Context
+                .span(range)
+                .label(related.message.as_str()),
+        );
+    }
+    let report_elements = [level(finding.severity)
+        .primary_title(title.as_str())
+        .element(snippet)];
+    let mut out = renderer.render(&report_elements).to_string();
+    out.push('\n');
+    for related in finding
+        .related
+        .iter()
+        .filter(|r| r.region.path != finding.region.path)
+    {
+        out.push_str(&format!(
+            "  = related: {}:{}:{}: {}\n",
+            related.region.path, related.region.line, related.region.column, related.message
+        ));
+    }
+    out
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for finding in &report.findings {
+        out.push_str(&frame(report, finding, &renderer));
+        out.push('\n');
+    }
+    for error in &report.errors {
+        let place = match (error.line, error.column) {
+            (Some(line), Some(column)) => format!("{}:{line}:{column}", error.path),
+            (Some(line), None) => format!("{}:{line}", error.path),
+            _ => error.path.clone(),
+        };
+        out.push_str(&format!("error: {place}: {}\n", error.message));
+    }
+    let counts = super::severity_counts(report);
+    let parts: Vec<String> = counts
+        .iter()
+        .rev()
+        .map(|(severity, n)| format!("{n} {severity}"))
+        .collect();
+    let breakdown = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
+    out.push_str(&format!(
+        "{} finding{}{breakdown} in {} file{} scanned; {} file error{}\n",
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" },
+        report.files_scanned,
+        if report.files_scanned == 1 { "" } else { "s" },
+        report.errors.len(),
+        if report.errors.len() == 1 { "" } else { "s" },
+    ));
+    out
+}

@@ -1,0 +1,3 @@
+//! Rules about tollgate's own markers rather than about a document.
+
+pub mod suppression_without_reason;

@@ -1,0 +1,170 @@
+//! The rule trait, rule metadata and the one registry list.
+//!
+//! A rule is a unit struct in its own file, named after its id, declaring its metadata with
+//! [`rule_meta!`] and overriding only the hooks at the level it needs: the default methods do
+//! the walk from workflow to job to step.
+
+pub mod meta;
+pub mod workflow;
+
+use crate::config::Config;
+use crate::finding::{Draft, Location, Severity};
+use crate::model::{Action, Job, Step, Workflow};
+use crate::source::SourceFile;
+
+/// What every rule declares about itself. The docs are markdown with the sections
+/// *What it does*, *Why is this bad*, *Example*, *Use instead* and *References*.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// A finding of this rule at its default severity.
+    pub fn finding(&'static self, message: impl Into<String>, primary: Location) -> Draft {
+        Draft {
+            rule: self.id,
+            severity: self.severity,
+            message: message.into(),
+            primary,
+            related: Vec::new(),
+        }
+    }
+}
+
+/// Declares a rule's metadata beside it: `rule_meta!(Type, "id", Severity, "summary", DOCS)`.
+#[macro_export]
+macro_rules! rule_meta {
+    ($rule:ident, $id:literal, $severity:expr, $summary:literal, $docs:expr) => {
+        pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            id: $id,
+            severity: $severity,
+            summary: $summary,
+            docs: $docs,
+        };
+        impl $rule {
+            pub const META: &'static $crate::rules::RuleMeta = &META;
+        }
+    };
+}
+
+/// What a rule sees besides the document: the config, the file, and where findings go.
+pub struct Cx<'a> {
+    pub config: &'a Config,
+    pub file: &'a SourceFile,
+    pub drafts: Vec<Draft>,
+}
+
+impl Cx<'_> {
+    pub fn report(&mut self, draft: Draft) {
+        self.drafts.push(draft);
+    }
+}
+
+/// Where a step lives: a workflow job or a composite action.
+pub enum StepHost<'h, 'a> {
+    Job(&'h Workflow<'a>, &'h Job<'a>),
+    Action(&'h Action<'a>),
+}
+
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+
+    fn check_workflow(&self, cx: &mut Cx, workflow: &Workflow) {
+        for job in workflow.jobs() {
+            self.check_job(cx, workflow, &job);
+        }
+    }
+
+    fn check_job(&self, cx: &mut Cx, workflow: &Workflow, job: &Job) {
+        for step in job.steps() {
+            self.check_step(cx, &StepHost::Job(workflow, job), &step);
+        }
+    }
+
+    fn check_action(&self, cx: &mut Cx, action: &Action) {
+        for step in action.steps() {
+            self.check_step(cx, &StepHost::Action(action), &step);
+        }
+    }
+
+    fn check_step(&self, _cx: &mut Cx, _host: &StepHost, _step: &Step) {}
+}
+
+/// Every rule, in id order. Adding a rule is one line here.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    &[
+        &workflow::dangerous_trigger::DangerousTrigger,
+        &workflow::excessive_permissions::ExcessivePermissions,
+        &workflow::long_ttl::LongTtl,
+        &workflow::standing_credentials::StandingCredentials,
+        &workflow::template_injection::TemplateInjection,
+        &workflow::unprotected_deploy::UnprotectedDeploy,
+        &workflow::unpinned_action::UnpinnedAction,
+    ]
+}
+
+/// Metadata of every rule, including those the engine reports itself.
+pub fn all_meta() -> Vec<&'static RuleMeta> {
+    let mut metas: Vec<&'static RuleMeta> = registry().iter().map(|rule| rule.meta()).collect();
+    metas.push(&meta::suppression_without_reason::META);
+    metas.sort_by_key(|meta| meta.id);
+    metas
+}
+
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    all_meta().into_iter().find(|meta| meta.id == id)
+}
+
+/// The sections every rule's docs must have, in order.
+pub const DOC_SECTIONS: [&str; 5] = [
+    "## What it does",
+    "## Why is this bad",
+    "## Example",
+    "## Use instead",
+    "## References",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_sorted() {
+        let ids: Vec<&str> = all_meta().iter().map(|m| m.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        for id in ids {
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id} is not kebab-case"
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_has_all_doc_sections_in_order() {
+        for meta in all_meta() {
+            let mut at = 0;
+            for section in DOC_SECTIONS {
+                let found = meta.docs[at..].find(section);
+                assert!(
+                    found.is_some(),
+                    "{}: missing or misplaced `{section}`",
+                    meta.id
+                );
+                at += found.unwrap_or(0) + section.len();
+            }
+            assert!(
+                !meta.summary.ends_with('.'),
+                "{}: summary ends with a period",
+                meta.id
+            );
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! `unprotected-deploy`: a job that deploys without a protected environment.
+
+use crate::finding::{Location, Severity};
+use crate::model::deploy::first_deploy_step;
+use crate::model::{Job, Workflow};
+use crate::rules::{Cx, Rule, RuleMeta};
+
+pub struct UnprotectedDeploy;
+
+crate::rule_meta!(
+    UnprotectedDeploy,
+    "unprotected-deploy",
+    Severity::High,
+    "deploy job not gated by a production environment",
+    r#"## What it does
+Finds jobs that deploy — they obtain cloud credentials (`aws-actions/configure-aws-credentials`,
+`google-github-actions/auth`, `azure/login`), use a known deploy action (ECS, Cloud Run,
+Azure Web Apps, Kubernetes, …) or run a deploy command (`terraform apply`, `kubectl apply`,
+`helm upgrade`, `aws s3 sync … s3://`, `cdk deploy`, `gcloud run deploy`, `pulumi up`, …) —
+and either have no `environment:` (high), or have an environment that is not one of the
+production environments in `tollgate.yml` while the job plainly targets production (medium).
+
+The finding points at the deploying step, with the job as a related location.
+
+## Why is this bad
+A GitHub Environment is where required reviewers, wait timers, deployment branch rules and
+environment-scoped secrets live. A deploy job without one runs on any push to any branch the
+workflow triggers on, with nobody approving. Cloud trust policies that bind the OIDC `sub` to
+an environment cannot be satisfied by a job without one, so the job is also using a role that
+is broader than it should be.
+
+## Example
+```yaml
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: terraform apply -auto-approve
+```
+
+## Use instead
+```yaml
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: terraform apply -auto-approve
+```
+
+## References
+- https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment
+- https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#configuring-the-oidc-trust-with-the-cloud
+"#
+);
+
+/// Whether a job's own text names production: its id, name, step names or commands.
+fn targets_production(cx: &Cx, job: &Job) -> Option<String> {
+    let mut texts: Vec<&str> = vec![job.id];
+    texts.extend(job.node.get_str("name"));
+    for step in job.steps() {
+        texts.extend(step.node.get_str("name"));
+        texts.extend(step.run());
+        if let Some(with) = step.node.get("with") {
+            texts.extend(with.entries().filter_map(|(_, v)| v.as_str()));
+        }
+    }
+    texts.iter().find_map(|text| {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .find(|word| !word.is_empty() && cx.config.is_production(word))
+            .map(str::to_string)
+    })
+}
+
+impl Rule for UnprotectedDeploy {
+    fn meta(&self) -> &'static RuleMeta {
+        Self::META
+    }
+
+    fn check_job(&self, cx: &mut Cx, _workflow: &Workflow, job: &Job) {
+        let Some((step, why)) = first_deploy_step(job) else {
+            return;
+        };
+        let job_location = Location::key(job.route.clone()).labelled(format!("job `{}`", job.id));
+        match job.environment() {
+            None => cx.report(
+                Self::META
+                    .finding(
+                        format!(
+                            "job `{}` {why} but has no `environment:`, so no approval gates it",
+                            job.id
+                        ),
+                        Location::value(step.route.clone()).labelled("deploys here"),
+                    )
+                    .related(job_location),
+            ),
+            // An environment chosen at run time cannot be judged here.
+            Some(environment) if environment.contains("${{") => {}
+            Some(environment) if !cx.config.is_production(environment) => {
+                if let Some(word) = targets_production(cx, job) {
+                    cx.report(
+                        Self::META
+                            .finding(
+                                format!(
+                                    "job `{}` {why} and targets `{word}`, but its environment `{environment}` is not a production environment",
+                                    job.id
+                                ),
+                                Location::value(step.route.clone()).labelled("deploys here"),
+                            )
+                            .severity(Severity::Medium)
+                            .related(Location::value(job.route.key("environment")).labelled("environment used"))
+                            .related(job_location),
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Walking the inputs and deciding what each file is.
+
+use std::path::{Component, Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use super::{FileError, FileKind, Node, SourceFile, yaml};
+
+/// Bigger than any workflow or policy a person writes; bigger files are refused, not parsed.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A file to read, with how it was found: files named on the command line are read even when
+/// their names would not be picked up by the walk.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub fs_path: PathBuf,
+    pub display: String,
+    pub explicit: bool,
+}
+
+/// The folder findings are relative to: the enclosing git repository when there is one, so
+/// SARIF uris are repository-relative; else the one folder given; else the working folder.
+pub fn scan_root(inputs: &[PathBuf]) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let first = inputs
+        .first()
+        .map_or_else(|| cwd.clone(), |p| absolute(&cwd, p));
+    let start = if first.is_dir() {
+        first.clone()
+    } else {
+        first
+            .parent()
+            .map_or_else(|| cwd.clone(), Path::to_path_buf)
+    };
+    let mut dir = Some(start.as_path());
+    while let Some(current) = dir {
+        if current.join(".git").exists() {
+            return current.to_path_buf();
+        }
+        dir = current.parent();
+    }
+    if inputs.len() == 1 && first.is_dir() {
+        return first;
+    }
+    cwd
+}
+
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    normalize(&joined)
+}
+
+/// Removes `.` and resolves `..` lexically, so relative display paths come out clean.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base`, with `..` where needed; both absolute and normalised.
+fn relative(base: &Path, path: &Path) -> PathBuf {
+    let base: Vec<_> = base.components().collect();
+    let target: Vec<_> = path.components().collect();
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for component in &target[common..] {
+        out.push(component.as_os_str());
+    }
+    out
+}
+
+/// Path shown to users: relative to the scan root, `/`-separated.
+pub fn display_path(root: &Path, fs_path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let abs = absolute(&cwd, fs_path);
+    let shown = match abs.strip_prefix(root) {
+        Ok(inside) => inside.to_path_buf(),
+        // Outside the root (a file named on the command line): relative to where we stand.
+        Err(_) => relative(&cwd, &abs),
+    };
+    let text = shown.to_string_lossy().replace('\\', "/");
+    if text.is_empty() { ".".into() } else { text }
+}
+
+/// Whether a walked file is worth reading at all. Named files are always read.
+fn wanted(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        ext.as_deref(),
+        Some("yml" | "yaml" | "json" | "tf" | "hcl" | "policy" | "template")
+    )
+}
+
+/// Folders whose contents belong to someone else.
+fn vendored(name: &str) -> bool {
+    matches!(name, ".git" | "node_modules" | "vendor" | ".terraform")
+}
+
+/// Walks the inputs, honouring `.gitignore` but not skipping hidden folders such as `.github`.
+pub fn walk(
+    inputs: &[PathBuf],
+    root: &Path,
+    ignore_globs: &globset::GlobSet,
+) -> (Vec<Candidate>, Vec<FileError>) {
+    let mut candidates = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        if !input.exists() {
+            errors.push(FileError {
+                path: input.to_string_lossy().into_owned(),
+                line: None,
+                column: None,
+                message: "no such file or folder".into(),
+            });
+            continue;
+        }
+        if input.is_file() {
+            candidates.push(Candidate {
+                display: display_path(root, input),
+                fs_path: input.clone(),
+                explicit: true,
+            });
+            continue;
+        }
+        let walker = WalkBuilder::new(input)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                !(entry.file_type().is_some_and(|t| t.is_dir())
+                    && entry.file_name().to_str().is_some_and(vendored))
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let path = entry.path();
+                    if !wanted(path) {
+                        continue;
+                    }
+                    let display = display_path(root, path);
+                    if ignore_globs.is_match(&display) {
+                        continue;
+                    }
+                    candidates.push(Candidate {
+                        fs_path: path.to_path_buf(),
+                        display,
+                        explicit: false,
+                    });
+                }
+                Err(error) => errors.push(walk_error(root, &error)),
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.display.cmp(&b.display));
+    candidates.dedup_by(|a, b| a.display == b.display);
+    (candidates, errors)
+}
+
+fn walk_error(root: &Path, error: &ignore::Error) -> FileError {
+    // The ignore crate wraps the path inside the error; dig it out so the message names it.
+    fn path_of(error: &ignore::Error) -> Option<&Path> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child),
+            _ => None,
+        }
+    }
+    let path = path_of(error).map_or_else(|| ".".into(), |p| display_path(root, p));
+    let message = match error {
+        ignore::Error::Loop { .. } => "symbolic link loop".to_string(),
+        other => other.to_string(),
+    };
+    FileError {
+        path,
+        line: None,
+        column: None,
+        message,
+    }
+}
+
+fn in_workflows_dir(display: &str) -> bool {
+    display.contains(".github/workflows/") && !display.contains(".github/workflows/templates/")
+}
+
+fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yml") || name.ends_with(".yaml")
+}
+
+/// Reads, classifies and parses one file. `Ok(None)` means the file is not one tollgate reads.
+pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
+    let error = |message: String| FileError {
+        path: candidate.display.clone(),
+        line: None,
+        column: None,
+        message,
+    };
+    let metadata = std::fs::metadata(&candidate.fs_path)
+        .map_err(|e| error(format!("cannot read: {}", io_reason(&e))))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(error(format!(
+            "file is {} MB, more than the {} MB tollgate reads",
+            metadata.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(&candidate.fs_path)
+        .map_err(|e| error(format!("cannot read: {}", io_reason(&e))))?;
+    let name = candidate
+        .display
+        .rsplit('/')
+        .next()
+        .unwrap_or(&candidate.display)
+        .to_ascii_lowercase();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            if e.as_bytes().contains(&0)
+                && !candidate.explicit
+                && !in_workflows_dir(&candidate.display)
+            {
+                // A binary file with a config-like name is not ours to judge.
+                return Ok(None);
+            }
+            return Err(error(format!(
+                "not valid UTF-8 (first bad byte at offset {offset})"
+            )));
+        }
+    };
+    let kind = classify_by_path(&candidate.display, &name);
+    match kind {
+        Some(FileKind::Terraform | FileKind::VaultPolicy) => {
+            // HCL documents are recognised here; their parser arrives with the rules that read them.
+            Ok(Some(SourceFile::new(
+                candidate.display.clone(),
+                candidate.fs_path.clone(),
+                text,
+                kind.unwrap_or(FileKind::Other),
+                None,
+            )))
+        }
+        _ if is_yaml(&name) || name.ends_with(".json") || name.ends_with(".template") => {
+            let file_error = |e: yaml::ParseError, text: &str| {
+                let probe = SourceFile::new(
+                    String::new(),
+                    PathBuf::new(),
+                    text.to_owned(),
+                    FileKind::Other,
+                    None,
+                );
+                let position = probe.position(e.offset);
+                FileError {
+                    path: candidate.display.clone(),
+                    line: Some(position.line),
+                    column: Some(position.column),
+                    message: format!(
+                        "invalid {}: {}",
+                        if name.ends_with(".json") {
+                            "JSON"
+                        } else {
+                            "YAML"
+                        },
+                        e.message
+                    ),
+                }
+            };
+            let root = match yaml::parse(&text) {
+                Ok(root) => root,
+                Err(e) => {
+                    // Only files tollgate is meant to read are worth an error; a broken YAML
+                    // that is nobody's workflow or policy is skipped.
+                    if kind.is_some() || candidate.explicit || looks_relevant(&text) {
+                        return Err(file_error(e, &text));
+                    }
+                    return Ok(None);
+                }
+            };
+            let kind = kind.unwrap_or_else(|| classify_by_content(&name, &root));
+            if kind == FileKind::Other {
+                return Ok(None);
+            }
+            Ok(Some(SourceFile::new(
+                candidate.display.clone(),
+                candidate.fs_path.clone(),
+                text,
+                kind,
+                Some(root),
+            )))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// A broken YAML file that still reads like a workflow or a cloud template deserves an error.
+fn looks_relevant(text: &str) -> bool {
+    let has_line = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
+    (has_line("jobs:") && (has_line("on:") || has_line("\"on\":") || has_line("'on':")))
+        || text.contains("AWSTemplateFormatVersion")
+        || has_line("runs:")
+}
+
+fn classify_by_path(display: &str, name: &str) -> Option<FileKind> {
+    if name.ends_with(".tf") {
+        return Some(FileKind::Terraform);
+    }
+    if name.ends_with(".hcl") || name.ends_with(".policy") {
+        return Some(FileKind::VaultPolicy);
+    }
+    if !is_yaml(name) {
+        return None;
+    }
+    if in_workflows_dir(display) {
+        return Some(FileKind::Workflow);
+    }
+    if name == "action.yml" || name == "action.yaml" {
+        return Some(FileKind::Action);
+    }
+    if display == ".github/settings.yml" || display.ends_with("/.github/settings.yml") {
+        return Some(FileKind::Settings);
+    }
+    if name == "tollgate.yml" || name == "tollgate.yaml" {
+        return Some(FileKind::Policy);
+    }
+    None
+}
+
+fn classify_by_content(name: &str, root: &Node) -> FileKind {
+    if root.get("jobs").is_some() && root.get("on").is_some() {
+        return FileKind::Workflow;
+    }
+    if root.get("AWSTemplateFormatVersion").is_some()
+        || root.get("Resources").is_some_and(|r| {
+            r.entries()
+                .any(|(_, v)| v.get_str("Type").is_some_and(|t| t.starts_with("AWS::")))
+        })
+    {
+        return FileKind::CloudFormation;
+    }
+    if name.ends_with(".json") {
+        let statement_holder = root.get("Statement").is_some()
+            || root
+                .get("PolicyDocument")
+                .or_else(|| root.get("AssumeRolePolicyDocument"))
+                .is_some();
+        if statement_holder {
+            return FileKind::IamJson;
+        }
+    }
+    FileKind::Other
+}

@@ -1,0 +1,153 @@
+//! Files found, classified and parsed once into spanned documents.
+
+pub mod discover;
+pub mod node;
+pub mod yaml;
+
+use std::path::PathBuf;
+
+pub use node::{Node, NodeKind, Route, ScalarStyle, Span, Step};
+
+/// What a file is, decided from its path and, where the path is not enough, its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Workflow,
+    Action,
+    IamJson,
+    CloudFormation,
+    VaultPolicy,
+    Terraform,
+    Settings,
+    Policy,
+    Other,
+}
+
+impl FileKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Workflow => "workflow",
+            FileKind::Action => "action",
+            FileKind::IamJson => "iam-json",
+            FileKind::CloudFormation => "cloudformation",
+            FileKind::VaultPolicy => "vault-policy",
+            FileKind::Terraform => "terraform",
+            FileKind::Settings => "settings",
+            FileKind::Policy => "policy",
+            FileKind::Other => "other",
+        }
+    }
+}
+
+/// A file read and parsed: the unit every rule sees.
+pub struct SourceFile {
+    /// Path relative to the scan root, with `/` separators; what outputs print.
+    pub path: String,
+    /// Path as given to the file system.
+    pub fs_path: PathBuf,
+    pub text: String,
+    pub kind: FileKind,
+    /// The document tree, for formats parsed into one.
+    pub root: Option<Node>,
+    line_starts: Vec<usize>,
+}
+
+/// A 1-based line and column (columns count characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    pub fn new(
+        path: String,
+        fs_path: PathBuf,
+        text: String,
+        kind: FileKind,
+        root: Option<Node>,
+    ) -> Self {
+        let line_starts = line_starts(&text);
+        Self {
+            path,
+            fs_path,
+            text,
+            kind,
+            root,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset; computed only for output.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(index) => index,
+            Err(index) => index.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(offset - line_start, |s| s.chars().count())
+            + 1;
+        Position {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset where a 1-based line starts; the end of the text past the last line.
+    pub fn line_offset(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The source text under a span.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+    starts
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+}
+
+/// Why a file could not be analysed.
+#[derive(Clone, Debug)]
+pub struct FileError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}

@@ -1,0 +1,116 @@
+//! Inline suppression: `# tollgate: ignore[rule-id, …] reason` on the finding's line or the
+//! line above. A suppression must say why; one without a reason suppresses nothing and is
+//! itself reported, so silenced findings stay reviewable.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::finding::{self, Finding, Location};
+use crate::rules::meta::suppression_without_reason;
+use crate::source::{Route, SourceFile, Span};
+
+static SUPPRESSION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:#|//)\s*tollgate:\s*ignore\[([A-Za-z0-9_,\s-]*)\]\s*(.*)$").ok()
+});
+
+pub struct Suppression {
+    pub rules: Vec<String>,
+    pub reason: String,
+    /// Byte span of the comment, for reporting a suppression without a reason.
+    pub span: Span,
+}
+
+#[derive(Default)]
+pub struct Suppressions {
+    by_line: HashMap<usize, Suppression>,
+}
+
+pub fn scan(file: &SourceFile) -> Suppressions {
+    let mut suppressions = Suppressions::default();
+    // Cheap test first: almost no file has any.
+    if !file.text.contains("tollgate:") {
+        return suppressions;
+    }
+    let Some(pattern) = SUPPRESSION.as_ref() else {
+        return suppressions;
+    };
+    let mut offset = 0;
+    for (index, line) in file.text.split_inclusive('\n').enumerate() {
+        if let Some(captures) = pattern.captures(line) {
+            let whole = captures.get(0).map_or(0..0, |m| m.range());
+            let rules = captures
+                .get(1)
+                .map_or("", |m| m.as_str())
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect();
+            let reason = captures
+                .get(2)
+                .map_or("", |m| m.as_str())
+                .trim()
+                .to_string();
+            let span = Span::new(
+                offset + whole.start,
+                offset + whole.end.min(line.trim_end().len()),
+            );
+            suppressions.by_line.insert(
+                index + 1,
+                Suppression {
+                    rules,
+                    reason,
+                    span,
+                },
+            );
+        }
+        offset += line.len();
+    }
+    suppressions
+}
+
+impl Suppressions {
+    fn applying(&self, line: usize, rule: &str) -> Option<&Suppression> {
+        [line, line.saturating_sub(1)]
+            .iter()
+            .filter_map(|l| self.by_line.get(l))
+            .find(|s| s.rules.iter().any(|r| r == rule || r == "all"))
+    }
+
+    pub fn suppresses(&self, finding: &Finding) -> bool {
+        self.applying(finding.region.line, finding.rule)
+            .is_some_and(|s| !s.reason.is_empty())
+    }
+
+    /// One finding per suppression comment that gives no reason.
+    pub fn without_reason(&self, file: &SourceFile) -> Vec<Finding> {
+        let mut lines: Vec<_> = self
+            .by_line
+            .iter()
+            .filter(|(_, s)| s.reason.is_empty())
+            .collect();
+        lines.sort_by_key(|(line, _)| **line);
+        lines
+            .into_iter()
+            .map(|(line, suppression)| {
+                let meta = &suppression_without_reason::META;
+                let message = format!(
+                    "suppression of {} gives no reason, so it suppresses nothing",
+                    suppression.rules.join(", ")
+                );
+                let location = Location::value(Route(vec![crate::source::Step::Key(format!(
+                    "line {line}"
+                ))]));
+                Finding {
+                    rule: meta.id,
+                    severity: meta.severity,
+                    fingerprint: finding::fingerprint(meta.id, &file.path, &location, &message),
+                    message,
+                    region: finding::region(file, suppression.span),
+                    related: Vec::new(),
+                }
+            })
+            .collect()
+    }
+}
