@@ -135,7 +135,14 @@ pub fn check_file(
                 }
             }
         }
-        _ => {}
+        _ => {
+            for rule in rules {
+                rule.check_document(&mut cx, file);
+            }
+        }
+    }
+    for rule in rules {
+        rule.check_text(&mut cx, file);
     }
     let drafts = std::mem::take(&mut cx.drafts);
     let suppressions = suppress::scan(file);

@@ -92,6 +92,13 @@ pub trait Rule: Sync + Send {
     }
 
     fn check_step(&self, _cx: &mut Cx, _host: &StepHost, _step: &Step) {}
+
+    /// Any file's raw text, whatever its kind (secret detection reads every text file).
+    fn check_text(&self, _cx: &mut Cx, _file: &SourceFile) {}
+
+    /// A parsed document of a kind with no typed view yet (IAM JSON, CloudFormation,
+    /// Terraform, Vault policy, settings): the rule reads `file.root` and `file.kind`.
+    fn check_document(&self, _cx: &mut Cx, _file: &SourceFile) {}
 }
 
 /// Every rule, in id order. Adding a rule is one line here.
