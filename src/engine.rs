@@ -13,6 +13,9 @@ use crate::source::discover::{self, Candidate};
 use crate::source::{FileError, FileKind, SourceFile};
 use crate::suppress;
 
+/// A file read and checked, with its findings.
+type CheckedFile = (SourceFile, Vec<Finding>);
+
 pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
@@ -23,7 +26,7 @@ pub struct Report {
     pub root: PathBuf,
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
-    /// Files read and analysed, by display path (outputs draw code frames from them).
+    /// Files with findings, by display path (outputs draw code frames from their text).
     pub files: HashMap<String, SourceFile>,
     pub files_scanned: usize,
 }
@@ -70,26 +73,42 @@ pub fn check(options: &CheckOptions) -> Report {
     let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore);
     errors.extend(walk_errors);
 
-    let loaded: Vec<Result<Option<SourceFile>, FileError>> =
-        candidates.par_iter().map(discover::load).collect();
-    let mut files = Vec::new();
-    for result in loaded {
-        match result {
-            Ok(Some(file)) => files.push(file),
-            Ok(None) => {}
-            Err(error) => errors.push(error),
-        }
-    }
-
     let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
         .iter()
         .copied()
         .filter(|rule| config.rule_enabled(rule.meta().id))
         .collect();
-    let mut findings: Vec<Finding> = files
+    // Read, parse, check and drop each document in one pass, so only a handful of trees
+    // exist at once; the text of files with findings is kept for code frames.
+    let checked: Vec<Result<Option<CheckedFile>, FileError>> = candidates
         .par_iter()
-        .flat_map_iter(|file| check_file(file, &enabled, &config))
+        .map(|candidate| {
+            let Some(mut file) = discover::load(candidate)? else {
+                return Ok(None);
+            };
+            let findings = check_file(&file, &enabled, &config);
+            file.root = None;
+            Ok(Some((file, findings)))
+        })
         .collect();
+    let mut files_scanned = 0;
+    let mut findings = Vec::new();
+    let mut kept = HashMap::new();
+    for result in checked {
+        let (file, file_findings) = match result {
+            Ok(Some(pair)) => pair,
+            Ok(None) => continue,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        files_scanned += 1;
+        if !file_findings.is_empty() {
+            findings.extend(file_findings);
+            kept.insert(file.path.clone(), file);
+        }
+    }
     findings.sort_by(|a, b| {
         (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
             &b.region.path,
@@ -99,12 +118,16 @@ pub fn check(options: &CheckOptions) -> Report {
         ))
     });
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    let files_scanned = files.len();
+    // A broken `tollgate.yml` is both the config and a scanned document; report it once, with
+    // the config loader's message (pushed first, and the sort is stable).
+    errors.dedup_by(|later, first| {
+        (&later.path, later.line, later.column) == (&first.path, first.line, first.column)
+    });
     Report {
         root,
         findings,
         errors,
-        files: files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+        files: kept,
         files_scanned,
     }
 }

@@ -79,8 +79,118 @@ enum Frame {
     },
 }
 
+/// How many lines the indentation repair may re-indent before the original error stands.
+const MAX_REPAIRS: usize = 64;
+
+/// Where a collection ends. A flow collection ends at its closing bracket; a block collection's
+/// end event sits at the next token, past blank lines and comments, so it ends with its last
+/// child instead (else a step's region would run into the next step).
+fn collection_end(text: &str, event_start: usize, event_end: usize, last_child: usize) -> usize {
+    if matches!(text.get(event_start..event_end), Some("]" | "}")) {
+        event_end.max(last_child)
+    } else {
+        last_child
+    }
+}
+
 /// Parses the first document of `text`. An empty document is an empty plain scalar.
+///
+/// saphyr follows the YAML spec's indentation rules for flow collections and multi-line
+/// quoted scalars strictly, while PyYAML, go-yaml and GitHub itself accept continuation lines
+/// indented no deeper than their parent key (real workflows rely on this). When the strict
+/// parse fails on indentation, the offending continuation lines are indented a little more in
+/// a copy, the copy is parsed, and its spans are mapped back to the original text.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    let first_error = match parse_strict(text) {
+        Ok(node) => return Ok(node),
+        Err(error) if error.message.contains("indentation") => error,
+        Err(error) => return Err(error),
+    };
+    let mut repaired = Repair::default();
+    let mut attempt = text.to_string();
+    let mut error = first_error.clone();
+    // Mid-line errors (a quoted scalar's start) repeat at the same place while the scalar's
+    // later lines still need help; walk down its lines one at a time.
+    let mut next_line_after: HashMap<usize, usize> = HashMap::new();
+    for _ in 0..MAX_REPAIRS {
+        let line_start = attempt[..error.offset.min(attempt.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let indent =
+            attempt[line_start..].len() - attempt[line_start..].trim_start_matches(' ').len();
+        let at_line_start = error.offset <= line_start + indent;
+        let target = if at_line_start {
+            line_start
+        } else {
+            let skip = next_line_after.entry(error.offset).or_insert(0);
+            *skip += 1;
+            let mut start = line_start;
+            for _ in 0..*skip {
+                match attempt[start..].find('\n') {
+                    Some(i) => start += i + 1,
+                    None => return Err(first_error),
+                }
+            }
+            start
+        };
+        let width = if at_line_start { 2 } else { indent + 2 };
+        attempt.insert_str(target, &" ".repeat(width));
+        repaired.record(target, width);
+        match parse_strict(&attempt) {
+            Ok(mut node) => {
+                repaired.map_back(&mut node);
+                return Ok(node);
+            }
+            Err(next) if next.message.contains("indentation") => error = next,
+            Err(_) => return Err(first_error),
+        }
+    }
+    Err(first_error)
+}
+
+/// Spaces inserted into a copy of the text, to map spans back to the original.
+#[derive(Default)]
+struct Repair {
+    /// (position in the repaired text, spaces inserted there), in insertion order.
+    insertions: Vec<(usize, usize)>,
+}
+
+impl Repair {
+    fn record(&mut self, position: usize, width: usize) {
+        self.insertions.push((position, width));
+    }
+
+    /// Undoes the insertions, last first, for one offset.
+    fn original(&self, mut offset: usize) -> usize {
+        for &(position, width) in self.insertions.iter().rev() {
+            if offset >= position + width {
+                offset -= width;
+            } else if offset > position {
+                offset = position;
+            }
+        }
+        offset
+    }
+
+    fn map_back(&self, root: &mut Node) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            node.span = Span::new(self.original(node.span.start), self.original(node.span.end));
+            match &mut node.kind {
+                NodeKind::Scalar { .. } => {}
+                NodeKind::Seq(items) => stack.extend(items.iter_mut()),
+                NodeKind::Map(entries) => {
+                    for entry in entries.iter_mut() {
+                        stack.push(&mut entry.key);
+                        stack.push(&mut entry.value);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parse_strict(text: &str) -> Result<Node, ParseError> {
     let mut to_byte = CharToByte::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -181,10 +291,12 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                         size,
                         ..
                     } => {
-                        let last = entries.last().map_or(map_start, |e| e.value.span.end);
+                        let last = entries
+                            .last()
+                            .map_or(map_start, |e| e.value.span.end.max(e.key.span.end));
                         let node = Node {
                             kind: NodeKind::Map(entries),
-                            span: Span::new(map_start, last.max(end)),
+                            span: Span::new(map_start, collection_end(text, start, end, last)),
                         };
                         (node, size, anchor)
                     }
@@ -197,7 +309,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                         let last = items.last().map_or(seq_start, |n| n.span.end);
                         let node = Node {
                             kind: NodeKind::Seq(items),
-                            span: Span::new(seq_start, last.max(end)),
+                            span: Span::new(seq_start, collection_end(text, start, end, last)),
                         };
                         (node, size, anchor)
                     }
@@ -285,6 +397,34 @@ mod tests {
     fn deep_nesting_is_an_error() {
         let text = "[".repeat(20_000);
         assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn lenient_flow_and_quoted_indentation() {
+        let text = "jobs:\n  a:\n    matrix:\n      d: [\n        'x'\n      ]\n    run: \"echo $(a\n 'b')\"\n    id: z\n";
+        let root = parse(text).unwrap();
+        let id = root
+            .at(&Route::root().key("jobs").key("a").key("id"))
+            .unwrap();
+        assert_eq!(&text[id.span.start..id.span.end], "z");
+        let d = root
+            .at(&Route::root().key("jobs").key("a").key("matrix").key("d"))
+            .unwrap();
+        assert_eq!(d.as_seq().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn collections_end_at_their_last_child_or_bracket() {
+        let text = "steps:\n  - a: 1\n    b: [x, y]\n\n  # next\n  - c: {d: e}\n";
+        let root = parse(text).unwrap();
+        let steps = root.get("steps").unwrap().as_seq().unwrap();
+        assert_eq!(
+            &text[steps[0].span.start..steps[0].span.end],
+            "a: 1\n    b: [x, y]"
+        );
+        assert_eq!(&text[steps[1].span.start..steps[1].span.end], "c: {d: e}");
+        let d = steps[1].get("c").unwrap();
+        assert_eq!(&text[d.span.start..d.span.end], "{d: e}");
     }
 
     #[test]

@@ -15,9 +15,9 @@ crate::rule_meta!(
     Severity::Low,
     "privileged trigger that can run code from a pull request",
     r#"## What it does
-Reports workflows triggered by `pull_request_target` or `workflow_run`. These run in the
-context of the base repository, with its secrets and a token that can write, even when the
-event comes from a fork.
+Reports workflows triggered by `pull_request_target`, `workflow_run` or `issue_comment`.
+These run in the context of the base repository, with its secrets and a token that can write,
+even when the event comes from a fork or from anyone who can comment.
 
 The trigger alone is low severity. A job under such a trigger that checks out the pull
 request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `github.head_ref`,
@@ -65,7 +65,7 @@ jobs:
 "#
 );
 
-const DANGEROUS: [&str; 2] = ["pull_request_target", "workflow_run"];
+const DANGEROUS: [&str; 3] = ["pull_request_target", "workflow_run", "issue_comment"];
 
 /// Contexts that name the pull request's (or triggering run's) head rather than the base.
 const HEAD_CONTEXTS: [&str; 8] = [

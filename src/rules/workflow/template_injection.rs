@@ -46,15 +46,24 @@ Pass the value through an environment variable, which the shell treats as data:
 "#
 );
 
-/// The table of attacker-controllable contexts, as data beside the rule pack.
-static UNTRUSTED: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
-    include_str!("../../../rules/workflow/untrusted-contexts.txt")
-        .lines()
+fn table(text: &'static str) -> Vec<Vec<&'static str>> {
+    text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| line.split('.').map(str::to_string).collect())
+        .map(|line| line.split('.').collect())
         .collect()
+}
+
+/// Contexts an outside attacker controls, as data beside the rule pack.
+static UNTRUSTED: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    table(include_str!(
+        "../../../rules/workflow/untrusted-contexts.txt"
+    ))
 });
+
+/// Contexts that cannot carry shell syntax.
+static FIXED: LazyLock<Vec<Vec<&'static str>>> =
+    LazyLock::new(|| table(include_str!("../../../rules/workflow/fixed-contexts.txt")));
 
 /// Whether a normalised context path (`github.event.commits.*.message`) is attacker-controlled.
 pub fn is_untrusted(context: &str) -> bool {
@@ -64,21 +73,36 @@ pub fn is_untrusted(context: &str) -> bool {
         .any(|pattern| matches_pattern(pattern, &parts))
 }
 
-fn matches_pattern(pattern: &[String], parts: &[&str]) -> bool {
-    let mut i = 0;
-    for (k, segment) in pattern.iter().enumerate() {
-        if segment == "**" {
-            return k == pattern.len() - 1 && parts.len() > i;
-        }
-        let Some(part) = parts.get(i) else {
-            return false;
-        };
-        if segment != "*" && !segment.eq_ignore_ascii_case(part) && *part != "*" {
-            return false;
-        }
-        i += 1;
+/// How dangerous expanding `context` into code is: high when outsiders choose its text,
+/// medium when whoever triggers the workflow may, `None` when its shape is fixed.
+pub fn danger(context: &str) -> Option<Severity> {
+    let parts: Vec<&str> = context.split('.').collect();
+    if UNTRUSTED
+        .iter()
+        .any(|pattern| matches_pattern(pattern, &parts))
+    {
+        return Some(Severity::High);
     }
-    i == parts.len()
+    if FIXED.iter().any(|pattern| matches_pattern(pattern, &parts)) {
+        return None;
+    }
+    let free_text = matches!(parts.first(), Some(&"github") | Some(&"inputs")) && parts.len() > 1;
+    free_text.then_some(Severity::Medium)
+}
+
+/// Matches a path against a pattern: `*` is one segment, `**` any run of one or more.
+fn matches_pattern(pattern: &[&str], parts: &[&str]) -> bool {
+    match (pattern.split_first(), parts.split_first()) {
+        (None, None) => true,
+        (Some((&"**", rest)), Some(_)) => {
+            (1..=parts.len()).any(|n| matches_pattern(rest, &parts[n..]))
+        }
+        (Some((segment, rest)), Some((part, tail))) => {
+            (*segment == "*" || *part == "*" || segment.eq_ignore_ascii_case(part))
+                && matches_pattern(rest, tail)
+        }
+        _ => false,
+    }
 }
 
 impl Rule for TemplateInjection {
@@ -98,20 +122,29 @@ impl Rule for TemplateInjection {
             return;
         };
         for expression in expr::expressions(code) {
-            let Some(context) = expr::contexts(expression.inner)
+            let worst = expr::contexts(expression.inner)
                 .into_iter()
-                .find(|c| is_untrusted(c))
-            else {
+                .filter_map(|context| danger(&context).map(|severity| (severity, context)))
+                .max_by_key(|(severity, _)| *severity);
+            let Some((severity, context)) = worst else {
                 continue;
             };
-            let message =
-                format!("`{context}` is attacker-controllable and is expanded into {sink_name}");
-            cx.report(
-                Self::META.finding(
-                    message,
-                    Location::fragment(route.clone(), expression.text)
-                        .labelled("expanded here before the script runs"),
+            let message = match severity {
+                Severity::High => {
+                    format!("`{context}` is attacker-controllable and is expanded into {sink_name}")
+                }
+                _ => format!(
+                    "`{context}` can be chosen by whoever triggers the workflow and is expanded into {sink_name}"
                 ),
+            };
+            cx.report(
+                Self::META
+                    .finding(
+                        message,
+                        Location::fragment(route.clone(), expression.text)
+                            .labelled("expanded here before the script runs"),
+                    )
+                    .severity(severity),
             );
         }
     }
@@ -125,9 +158,14 @@ mod tests {
     fn patterns() {
         assert!(is_untrusted("github.event.issue.title"));
         assert!(is_untrusted("github.event.commits.*.message"));
-        assert!(is_untrusted("github.event.inputs.name"));
+        assert_eq!(danger("github.event.inputs.name"), Some(Severity::Medium));
         assert!(!is_untrusted("github.event.issue.number"));
         assert!(!is_untrusted("github.event.pull_request.head.sha"));
         assert!(!is_untrusted("github.event.inputs"));
+        assert_eq!(danger("github.event.pull_request.number"), None);
+        assert_eq!(danger("github.event.pull_request.head.sha"), None);
+        assert_eq!(danger("github.ref_name"), Some(Severity::Medium));
+        assert_eq!(danger("steps.x.outputs.y"), None);
+        assert_eq!(danger("github.event.comment.body"), Some(Severity::High));
     }
 }
