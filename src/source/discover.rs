@@ -266,6 +266,10 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
                 None,
             )))
         }
+        // A YAML or JSON file found by the walk outside the known paths is parsed only when
+        // its text could make it a workflow or a policy: most such files (package manifests,
+        // lock files, Helm charts) are neither, and parsing them would dominate the scan.
+        None if !candidate.explicit && !could_be_document(&text) => Ok(None),
         _ if is_yaml(&name) || name.ends_with(".json") || name.ends_with(".template") => {
             let file_error = |e: yaml::ParseError, text: &str| {
                 let probe = SourceFile::new(
@@ -324,6 +328,11 @@ fn io_reason(error: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         _ => error.to_string(),
     }
+}
+
+/// Cheap test for the content markers of a workflow, an IAM policy or a cloud template.
+fn could_be_document(text: &str) -> bool {
+    text.contains("jobs") || text.contains("Statement") || text.contains("AWS")
 }
 
 /// A broken YAML file that still reads like a workflow or a cloud template deserves an error.
