@@ -38,7 +38,9 @@ pub fn scan(file: &SourceFile) -> Suppressions {
     };
     let mut offset = 0;
     for (index, line) in file.text.split_inclusive('\n').enumerate() {
-        if let Some(captures) = pattern.captures(line) {
+        // Without its line break: `$` is the end of the haystack, and `(.*)` cannot cross a
+        // `\n`, so a suppression that gives a reason would otherwise never match.
+        if let Some(captures) = pattern.captures(line.trim_end_matches(['\n', '\r'])) {
             let whole = captures.get(0).map_or(0..0, |m| m.range());
             let rules = captures
                 .get(1)
@@ -112,5 +114,27 @@ impl Suppressions {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileKind;
+
+    #[test]
+    fn reasons_are_read_on_lines_that_end_in_a_line_break() {
+        let text = "# tollgate: ignore[unpinned-action] vendored, pinned upstream\r\nx: 1 # tollgate: ignore[long-ttl]\n";
+        let file = SourceFile::new(
+            "a.yml".into(),
+            std::path::PathBuf::new(),
+            text.into(),
+            FileKind::Other,
+            None,
+        );
+        let found = scan(&file);
+        assert_eq!(found.by_line[&1].reason, "vendored, pinned upstream");
+        assert_eq!(found.by_line[&1].rules, ["unpinned-action"]);
+        assert_eq!(found.by_line[&2].reason, "");
     }
 }
