@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Tests .pre-commit-hooks.yaml with the real pre-commit: `pre-commit try-repo` installs the
+# `tollgate` hook (language: rust, so it builds tollgate with cargo) and runs it in a scratch
+# repository, where it must fail on a workflow with findings and pass on a clean one.
+#
+# try-repo installs from a committed revision, so the hook is taken from a snapshot of this
+# checkout (tracked and untracked, not ignored files) committed in a temporary repository:
+# uncommitted changes to the hook or the code are tested too.
+#
+# Needs `pre-commit` on PATH (.ci/run installs it into a venv). Set TOLLGATE_CI_CACHE to keep
+# the hook's cargo build between runs.
+set -euo pipefail
+
+root="$(git rev-parse --show-toplevel)"
+cache="${TOLLGATE_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate-ci}"
+mkdir -p "$cache"
+
+if ! command -v pre-commit >/dev/null; then
+    echo "pre-commit-test: pre-commit is not on PATH (pip install pre-commit)" >&2
+    exit 2
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+git_quiet() {
+    git -c user.name=tollgate-ci -c user.email=ci@tollgate.invalid -c commit.gpgsign=false \
+        -c init.defaultBranch=main "$@"
+}
+
+# 1. A committed snapshot of this checkout, for try-repo to install the hook from.
+snapshot="$work/tollgate"
+mkdir -p "$snapshot"
+(
+    cd "$root"
+    git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' file; do
+            [[ -f "$file" ]] && printf '%s\0' "$file"
+        done |
+        tar --null --files-from=- -cf -
+) | tar -xf - -C "$snapshot"
+git_quiet -C "$snapshot" init -q
+git_quiet -C "$snapshot" add -A
+git_quiet -C "$snapshot" commit -q -m "snapshot for pre-commit try-repo"
+
+# 2. A scratch repository holding one workflow with findings and one without.
+consumer="$work/consumer"
+mkdir -p "$consumer/.github/workflows"
+cp "$root/fixtures/example-repo/.github/workflows/deploy.yml" "$consumer/.github/workflows/"
+cp "$root/fixtures/example-repo/.github/workflows/ci.yml" "$consumer/.github/workflows/"
+git_quiet -C "$consumer" init -q
+git_quiet -C "$consumer" add -A
+
+# pre-commit builds the hook with `cargo install`; a shared target dir makes the second
+# install (and later runs) incremental. Keep the hooks' store out of the user's home.
+export CARGO_TARGET_DIR="$cache/pre-commit-target"
+export PRE_COMMIT_HOME="$cache/pre-commit-home"
+# tollgate picks the `github` format under GitHub Actions; this test reads exit codes only.
+unset GITHUB_ACTIONS
+
+try_hook() {
+    (cd "$consumer" && pre-commit try-repo "$snapshot" tollgate --files "$@")
+}
+
+echo "pre-commit-test: hook on a workflow with findings (must fail)"
+if try_hook .github/workflows/deploy.yml; then
+    echo "pre-commit-test: FAIL: the hook passed on deploy.yml, which has findings" >&2
+    exit 1
+fi
+
+echo "pre-commit-test: hook on a clean workflow (must pass)"
+if ! try_hook .github/workflows/ci.yml; then
+    echo "pre-commit-test: FAIL: the hook failed on ci.yml, which is clean" >&2
+    exit 1
+fi
+
+echo "pre-commit-test: ok"
