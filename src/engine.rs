@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::config::{self, Config};
 use crate::finding::{self, Draft, Finding, Related, Severity};
+use crate::model::repo::RepoContext;
 use crate::model::{Action, Workflow};
 use crate::rules::{self, Cx, RuleMeta};
 use crate::source::discover::{self, Candidate};
@@ -28,10 +29,17 @@ pub struct Report {
     pub errors: Vec<FileError>,
     /// Files with findings, by display path (outputs draw code frames from their text).
     pub files: HashMap<String, SourceFile>,
+    /// The declaration documents every rule could see.
+    pub repo: RepoContext,
     pub files_scanned: usize,
 }
 
 impl Report {
+    /// A file's text by display path, for code frames.
+    pub fn file(&self, path: &str) -> Option<&SourceFile> {
+        self.files.get(path).or_else(|| self.repo.file(path))
+    }
+
     pub fn count_at_or_above(&self, severity: Severity) -> usize {
         self.findings
             .iter()
@@ -78,21 +86,41 @@ pub fn check(options: &CheckOptions) -> Report {
         .copied()
         .filter(|rule| config.rule_enabled(rule.meta().id))
         .collect();
-    // Read, parse, check and drop each document in one pass, so only a handful of trees
-    // exist at once; the text of files with findings is kept for code frames.
-    let checked: Vec<Result<Option<CheckedFile>, FileError>> = candidates
+    // Declarations (environments, roles, policy) are read first and kept, so every rule can
+    // see the rest of the repository; the many workflows are then read, checked and dropped
+    // one by one.
+    let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
+        .into_par_iter()
+        .partition(discover::is_declaration_candidate);
+    let loaded: Vec<Result<Option<SourceFile>, FileError>> =
+        early.par_iter().map(discover::load).collect();
+    let mut declarations = Vec::new();
+    for result in loaded {
+        match result {
+            Ok(Some(file)) => declarations.push(file),
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    let repo = RepoContext::build(declarations);
+    let mut files_scanned = repo.files.len();
+    let mut findings: Vec<Finding> = repo
+        .files
+        .par_iter()
+        .flat_map_iter(|(_, file)| check_file(file, &enabled, &config, &repo))
+        .collect();
+
+    let checked: Vec<Result<Option<CheckedFile>, FileError>> = late
         .par_iter()
         .map(|candidate| {
             let Some(mut file) = discover::load(candidate)? else {
                 return Ok(None);
             };
-            let findings = check_file(&file, &enabled, &config);
+            let findings = check_file(&file, &enabled, &config, &repo);
             file.root = None;
             Ok(Some((file, findings)))
         })
         .collect();
-    let mut files_scanned = 0;
-    let mut findings = Vec::new();
     let mut kept = HashMap::new();
     for result in checked {
         let (file, file_findings) = match result {
@@ -128,6 +156,7 @@ pub fn check(options: &CheckOptions) -> Report {
         findings,
         errors,
         files: kept,
+        repo,
         files_scanned,
     }
 }
@@ -137,10 +166,12 @@ pub fn check_file(
     file: &SourceFile,
     rules: &[&'static dyn rules::Rule],
     config: &Config,
+    repo: &RepoContext,
 ) -> Vec<Finding> {
     let mut cx = Cx {
         config,
         file,
+        repo,
         drafts: Vec::new(),
     };
     match file.kind {
@@ -171,7 +202,7 @@ pub fn check_file(
     let suppressions = suppress::scan(file);
     let mut findings: Vec<Finding> = drafts
         .into_iter()
-        .map(|draft| resolve(file, draft, config))
+        .map(|draft| resolve(file, repo, draft, config))
         .filter(|finding| !suppressions.suppresses(finding))
         .collect();
     if config.rule_enabled(rules::meta::suppression_without_reason::META.id) {
@@ -181,20 +212,41 @@ pub fn check_file(
     findings
 }
 
-fn resolve(file: &SourceFile, draft: Draft, config: &Config) -> Finding {
-    let span = finding::resolve_span(file, &draft.primary);
-    let region = finding::region(file, span);
+/// Resolves a draft's locations: a location naming another file is resolved in that file,
+/// when it is one of the repository's declaration documents.
+fn resolve(file: &SourceFile, repo: &RepoContext, draft: Draft, config: &Config) -> Finding {
+    let file_of = |location: &finding::Location| -> Option<&SourceFile> {
+        match &location.path {
+            None => Some(file),
+            Some(path) if *path == file.path => Some(file),
+            Some(path) => repo.file(path),
+        }
+    };
+    let primary_file = file_of(&draft.primary).unwrap_or(file);
+    let region = finding::region(
+        primary_file,
+        finding::resolve_span(primary_file, &draft.primary),
+    );
     let related = draft
         .related
         .iter()
-        // Locations in other files are resolved by the passes that know those files.
-        .filter(|location| location.path.is_none())
-        .map(|location| Related {
-            region: finding::region(file, finding::resolve_span(file, location)),
-            message: location.label.clone().unwrap_or_default(),
+        .filter_map(|location| {
+            let related_file = file_of(location)?;
+            Some(Related {
+                region: finding::region(
+                    related_file,
+                    finding::resolve_span(related_file, location),
+                ),
+                message: location.label.clone().unwrap_or_default(),
+            })
         })
         .collect();
-    let fingerprint = finding::fingerprint(draft.rule, &file.path, &draft.primary, &draft.message);
+    let fingerprint = finding::fingerprint(
+        draft.rule,
+        &primary_file.path,
+        &draft.primary,
+        &draft.message,
+    );
     Finding {
         rule: draft.rule,
         severity: config

@@ -13,13 +13,76 @@ use crate::source::{FileError, FileKind, Node, SourceFile, yaml};
 /// Names the config file may have, in the order they are looked for.
 pub const CONFIG_NAMES: [&str; 3] = ["tollgate.yml", "tollgate.yaml", ".github/tollgate.yml"];
 
-const TOP_LEVEL_KEYS: [&str; 5] = [
+const TOP_LEVEL_KEYS: [&str; 8] = [
     "rules",
     "max_credential_ttl",
     "production_environments",
     "allowed_unpinned_actions",
     "ignore",
+    "environments",
+    "oidc_subject",
+    "break_glass",
 ];
+
+/// The default OIDC subject a production role's trust policy should require.
+pub const DEFAULT_OIDC_SUBJECT: &str = "repo:{owner}/{repo}:environment:{environment}";
+
+/// Which branches a protected environment may deploy from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BranchRequirement {
+    /// Any restriction will do: protected branches or named patterns.
+    Restricted,
+    /// Only protected branches.
+    Protected,
+    /// Only these patterns.
+    Patterns(Vec<String>),
+}
+
+/// What the policy requires of environments whose names match `pattern`.
+#[derive(Clone, Debug)]
+pub struct EnvironmentRequirement {
+    pub pattern: String,
+    matcher: Option<globset::GlobMatcher>,
+    /// Line of the entry in `tollgate.yml`, when it came from there.
+    pub line: Option<usize>,
+    pub required_reviewers: Vec<String>,
+    pub min_reviewers: usize,
+    pub prevent_self_review: bool,
+    pub admins_can_bypass: bool,
+    pub deployment_branches: BranchRequirement,
+    pub min_wait_timer: u64,
+}
+
+impl EnvironmentRequirement {
+    /// The requirement applied to production environments when the policy names none.
+    fn production_default() -> Self {
+        Self {
+            pattern: "<production environments>".into(),
+            matcher: None,
+            line: None,
+            required_reviewers: Vec::new(),
+            min_reviewers: 1,
+            prevent_self_review: true,
+            admins_can_bypass: false,
+            deployment_branches: BranchRequirement::Restricted,
+            min_wait_timer: 0,
+        }
+    }
+
+    /// A pattern without glob characters names one environment: the policy declares it.
+    pub fn is_literal(&self) -> bool {
+        !self.pattern.contains(['*', '?', '[', '{'])
+    }
+}
+
+/// A role that may be used outside the normal path, with its own approval and lifetime.
+#[derive(Clone, Debug)]
+pub struct BreakGlass {
+    pub role: String,
+    pub approvers: Vec<String>,
+    pub max_ttl: Option<u64>,
+    pub line: usize,
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct RuleSetting {
@@ -40,6 +103,11 @@ pub struct Config {
     production_patterns: Option<GlobSet>,
     allowed_unpinned: Vec<String>,
     pub ignore: GlobSet,
+    /// Per-environment requirements, in the order written; the first match applies.
+    pub environments: Vec<EnvironmentRequirement>,
+    /// The OIDC `sub` form production roles must require.
+    pub oidc_subject: String,
+    pub break_glass: Vec<BreakGlass>,
 }
 
 impl Default for Config {
@@ -52,6 +120,9 @@ impl Default for Config {
             production_patterns: None,
             allowed_unpinned: Vec::new(),
             ignore: GlobSet::empty(),
+            environments: Vec::new(),
+            oidc_subject: DEFAULT_OIDC_SUBJECT.into(),
+            break_glass: Vec::new(),
         }
     }
 }
@@ -76,6 +147,26 @@ impl Config {
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|word| matches!(word, "prod" | "production" | "prd" | "live" | "prods")),
         }
+    }
+
+    /// The requirement that applies to an environment: the first policy entry whose pattern
+    /// matches, else the production default for production environments, else none.
+    pub fn requirement_for(&self, environment: &str) -> Option<EnvironmentRequirement> {
+        let lower = environment.to_ascii_lowercase();
+        if let Some(found) = self
+            .environments
+            .iter()
+            .find(|r| r.matcher.as_ref().is_some_and(|m| m.is_match(&lower)))
+        {
+            return Some(found.clone());
+        }
+        self.is_production(environment)
+            .then(EnvironmentRequirement::production_default)
+    }
+
+    /// Environments the policy itself names.
+    pub fn declared_environments(&self) -> impl Iterator<Item = &EnvironmentRequirement> {
+        self.environments.iter().filter(|r| r.is_literal())
     }
 
     /// Whether `owner/repo[/path]` may be pinned by tag: the service catalog.
@@ -223,6 +314,14 @@ pub fn parse(text: &str, display: &str) -> (Config, Vec<FileError>) {
                 }
                 config.ignore = builder.build().unwrap_or_else(|_| GlobSet::empty());
             }
+            "environments" => read_environments(value, &mut config, &mut problems),
+            "oidc_subject" => match value.as_str() {
+                Some(subject) if subject.starts_with("repo:") || subject.contains('{') => {
+                    config.oidc_subject = subject.to_string();
+                }
+                _ => problems.at(value, "oidc_subject must be a subject template such as `repo:{owner}/{repo}:environment:{environment}`"),
+            },
+            "break_glass" => read_break_glass(value, &mut config, &mut problems),
             other => problems.at(
                 &entry.key,
                 &format!(
@@ -330,6 +429,147 @@ fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
     }
 }
 
+const ENVIRONMENT_KEYS: [&str; 6] = [
+    "required_reviewers",
+    "min_reviewers",
+    "prevent_self_review",
+    "admins_can_bypass",
+    "deployment_branches",
+    "min_wait_timer",
+];
+
+fn read_environments(node: &Node, config: &mut Config, problems: &mut Problems) {
+    let Some(entries) = node.as_map() else {
+        problems.at(
+            node,
+            "environments must map environment names or patterns to requirements",
+        );
+        return;
+    };
+    for entry in entries {
+        let Some(pattern) = entry.key.as_str() else {
+            continue;
+        };
+        let matcher = match GlobBuilder::new(&pattern.to_ascii_lowercase())
+            .case_insensitive(true)
+            .build()
+        {
+            Ok(glob) => Some(glob.compile_matcher()),
+            Err(e) => {
+                problems.at(&entry.key, &format!("invalid environment pattern: {e}"));
+                continue;
+            }
+        };
+        let mut requirement = EnvironmentRequirement {
+            pattern: pattern.to_string(),
+            matcher,
+            line: Some(problems.file.position(entry.key.span.start).line),
+            ..EnvironmentRequirement::production_default()
+        };
+        let value = &entry.value;
+        if value.as_map().is_none() && value.as_str() != Some("") {
+            problems.at(value, "an environment's requirements must be a mapping");
+            continue;
+        }
+        for (key, setting) in value.entries() {
+            let bool_of = |problems: &mut Problems| match setting.as_str() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => {
+                    problems.at(setting, &format!("{key} must be true or false"));
+                    None
+                }
+            };
+            match key {
+                "required_reviewers" => {
+                    requirement.required_reviewers = string_list(setting, key, problems).into_iter().map(|(s, _)| s).collect();
+                }
+                "min_reviewers" => match setting.as_str().and_then(|t| t.parse().ok()) {
+                    Some(n) => requirement.min_reviewers = n,
+                    None => problems.at(setting, "min_reviewers must be a whole number"),
+                },
+                "prevent_self_review" => {
+                    if let Some(b) = bool_of(problems) {
+                        requirement.prevent_self_review = b;
+                    }
+                }
+                "admins_can_bypass" => {
+                    if let Some(b) = bool_of(problems) {
+                        requirement.admins_can_bypass = b;
+                    }
+                }
+                "deployment_branches" => match (setting.as_str(), setting.as_seq()) {
+                    (Some("protected"), _) => requirement.deployment_branches = BranchRequirement::Protected,
+                    (Some("restricted"), _) => requirement.deployment_branches = BranchRequirement::Restricted,
+                    (_, Some(_)) => {
+                        requirement.deployment_branches = BranchRequirement::Patterns(
+                            string_list(setting, key, problems).into_iter().map(|(s, _)| s).collect(),
+                        );
+                    }
+                    _ => problems.at(setting, "deployment_branches must be `protected`, `restricted` or a list of branch patterns"),
+                },
+                "min_wait_timer" => match setting.as_str().and_then(|t| t.parse().ok()) {
+                    Some(n) => requirement.min_wait_timer = n,
+                    None => problems.at(setting, "min_wait_timer must be a number of minutes"),
+                },
+                other => {
+                    let key_node = value.entry(other).map_or(setting, |e| &e.key);
+                    problems.at(key_node, &format!("unknown environment requirement `{other}` (known: {})", ENVIRONMENT_KEYS.join(", ")));
+                }
+            }
+        }
+        config.environments.push(requirement);
+    }
+}
+
+fn read_break_glass(node: &Node, config: &mut Config, problems: &mut Problems) {
+    let Some(items) = node.as_seq() else {
+        problems.at(node, "break_glass must be a list of roles");
+        return;
+    };
+    for item in items {
+        let Some(role) = item.get_str("role") else {
+            problems.at(item, "a break_glass entry needs a `role`");
+            continue;
+        };
+        let approvers = item
+            .get("approvers")
+            .map(|a| {
+                string_list(a, "approvers", problems)
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let max_ttl = match item.get("max_ttl") {
+            Some(ttl) => match ttl.as_str().and_then(parse_duration) {
+                Some(seconds) => Some(seconds),
+                None => {
+                    problems.at(ttl, "max_ttl must be a duration such as `1h`");
+                    None
+                }
+            },
+            None => None,
+        };
+        for (key, value) in item.entries() {
+            if !matches!(key, "role" | "approvers" | "max_ttl") {
+                problems.at(
+                    value,
+                    &format!(
+                        "unknown break_glass setting `{key}` (known: role, approvers, max_ttl)"
+                    ),
+                );
+            }
+        }
+        config.break_glass.push(BreakGlass {
+            role: role.to_string(),
+            approvers,
+            max_ttl,
+            line: problems.file.position(item.span.start).line,
+        });
+    }
+}
+
 /// `1h`, `30m`, `900s`, `1h30m`, `3600` (seconds), `12h` → seconds.
 pub fn parse_duration(text: &str) -> Option<u64> {
     let text = text.trim();
@@ -391,6 +631,29 @@ mod tests {
         for name in ["staging", "dev", "product-docs", "preview"] {
             assert!(!config.is_production(name), "{name}");
         }
+    }
+
+    #[test]
+    fn environment_requirements() {
+        let (config, errors) = parse(
+            "environments:\n  production:\n    required_reviewers: [platform]\n    deployment_branches: [main]\n  \"prod-*\":\n    min_reviewers: 2\n",
+            "tollgate.yml",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let production = config.requirement_for("production").unwrap();
+        assert_eq!(production.required_reviewers, vec!["platform"]);
+        assert_eq!(
+            production.deployment_branches,
+            BranchRequirement::Patterns(vec!["main".into()])
+        );
+        assert_eq!(config.requirement_for("prod-eu").unwrap().min_reviewers, 2);
+        assert!(config.requirement_for("staging").is_none());
+        assert_eq!(config.declared_environments().count(), 1);
+        let (_, errors) = parse(
+            "environments:\n  production:\n    reviewers: 1\n",
+            "tollgate.yml",
+        );
+        assert_eq!(errors[0].line, Some(3));
     }
 
     #[test]

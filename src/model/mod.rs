@@ -2,7 +2,9 @@
 //! action and hand rules both the node and the route that leads to it.
 
 pub mod deploy;
+pub mod environment;
 pub mod expr;
+pub mod repo;
 pub mod workflow;
 
 pub use workflow::{Action, Job, Step, Workflow};

@@ -22,7 +22,7 @@ fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
         "{} [{}]: {}",
         finding.severity, finding.rule, finding.message
     );
-    let Some(file) = report.files.get(&finding.region.path) else {
+    let Some(file) = report.file(&finding.region.path) else {
         return format!(
             "{}:{}:{}: {title}\n",
             finding.region.path, finding.region.line, finding.region.column

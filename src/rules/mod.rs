@@ -4,6 +4,8 @@
 //! [`rule_meta!`] and overriding only the hooks at the level it needs: the default methods do
 //! the walk from workflow to job to step.
 
+pub mod deploy_path;
+pub mod environment;
 pub mod meta;
 pub mod workflow;
 
@@ -55,6 +57,7 @@ macro_rules! rule_meta {
 pub struct Cx<'a> {
     pub config: &'a Config,
     pub file: &'a SourceFile,
+    pub repo: &'a crate::model::repo::RepoContext,
     pub drafts: Vec<Draft>,
 }
 
@@ -105,9 +108,14 @@ pub trait Rule: Sync + Send {
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &workflow::dangerous_trigger::DangerousTrigger,
+        &deploy_path::deploy_path_undeclared::DeployPathUndeclared,
+        &environment::environment_admin_bypass::EnvironmentAdminBypass,
+        &environment::environment_any_branch::EnvironmentAnyBranch,
+        &environment::environment_unprotected::EnvironmentUnprotected,
         &workflow::excessive_permissions::ExcessivePermissions,
         &workflow::long_ttl::LongTtl,
         &workflow::standing_credentials::StandingCredentials,
+        &environment::self_review_allowed::SelfReviewAllowed,
         &workflow::template_injection::TemplateInjection,
         &workflow::unprotected_deploy::UnprotectedDeploy,
         &workflow::unpinned_action::UnpinnedAction,

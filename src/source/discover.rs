@@ -205,6 +205,39 @@ fn walk_error(root: &Path, error: &ignore::Error) -> FileError {
     }
 }
 
+/// Whether a file may declare environments, roles or policy, and so must be read before the
+/// workflows that depend on it. YAML outside the known places is peeked at for the marks of a
+/// CloudFormation template.
+pub fn is_declaration_candidate(candidate: &Candidate) -> bool {
+    let name = candidate
+        .display
+        .rsplit('/')
+        .next()
+        .unwrap_or(&candidate.display)
+        .to_ascii_lowercase();
+    if [".tf", ".hcl", ".policy", ".json", ".template"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+    {
+        return true;
+    }
+    if !is_yaml(&name)
+        || in_workflows_dir(&candidate.display)
+        || name == "action.yml"
+        || name == "action.yaml"
+    {
+        return false;
+    }
+    if matches!(
+        classify_by_path(&candidate.display, &name),
+        Some(FileKind::Settings | FileKind::Policy)
+    ) {
+        return true;
+    }
+    std::fs::read_to_string(&candidate.fs_path)
+        .is_ok_and(|text| text.contains("AWSTemplateFormatVersion") || text.contains("AWS::"))
+}
+
 fn in_workflows_dir(display: &str) -> bool {
     display.contains(".github/workflows/") && !display.contains(".github/workflows/templates/")
 }

@@ -1,0 +1,3 @@
+//! Rules over the whole deploy path: workflow job → environment → role → trust policy.
+
+pub mod deploy_path_undeclared;

@@ -1,0 +1,38 @@
+//! Rules over declared GitHub Environments (`.github/settings.yml`, Terraform), judged
+//! against the requirements in `tollgate.yml` (production environments by default).
+
+pub mod environment_admin_bypass;
+pub mod environment_any_branch;
+pub mod environment_unprotected;
+pub mod self_review_allowed;
+
+use crate::config::EnvironmentRequirement;
+use crate::finding::Location;
+use crate::model::environment::DeclaredEnvironment;
+use crate::rules::Cx;
+use crate::source::Route;
+
+/// The environments this file declares that a requirement applies to, with the requirement.
+pub fn governed<'a>(cx: &Cx<'a>) -> Vec<(&'a DeclaredEnvironment, EnvironmentRequirement)> {
+    cx.repo
+        .environments
+        .iter()
+        .filter(|env| env.path == cx.file.path)
+        .filter_map(|env| cx.config.requirement_for(&env.name).map(|req| (env, req)))
+        .collect()
+}
+
+/// The `tollgate.yml` entry that makes a finding wrong, when the policy file was scanned.
+pub fn policy_location(cx: &Cx, requirement: &EnvironmentRequirement) -> Option<Location> {
+    let path = cx.config.source.as_ref()?;
+    requirement.line?;
+    cx.repo.file(path)?;
+    Some(
+        Location::key(Route::root().key("environments").key(&requirement.pattern))
+            .in_file(path.clone())
+            .labelled(format!(
+                "required by the policy for `{}`",
+                requirement.pattern
+            )),
+    )
+}
