@@ -3,6 +3,8 @@
 
 pub mod deploy;
 pub mod expr;
+pub mod iam;
+pub mod vault;
 pub mod workflow;
 
 pub use workflow::{Action, Job, Step, Workflow};

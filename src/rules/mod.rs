@@ -4,7 +4,9 @@
 //! [`rule_meta!`] and overriding only the hooks at the level it needs: the default methods do
 //! the walk from workflow to job to step.
 
+pub mod iam;
 pub mod meta;
+pub mod vault;
 pub mod workflow;
 
 use crate::config::Config;
@@ -105,6 +107,12 @@ pub trait Rule: Sync + Send {
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &workflow::dangerous_trigger::DangerousTrigger,
+        &iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded,
+        &iam::iam_privilege_escalation::IamPrivilegeEscalation,
+        &iam::iam_trust_any_principal::IamTrustAnyPrincipal,
+        &iam::iam_unknown_action::IamUnknownAction,
+        &iam::iam_wildcard_action::IamWildcardAction,
+        &iam::iam_wildcard_resource::IamWildcardResource,
         &workflow::excessive_permissions::ExcessivePermissions,
         &workflow::long_ttl::LongTtl,
         &workflow::standing_credentials::StandingCredentials,
