@@ -26,7 +26,9 @@ combined with a compute create action (EC2, Lambda, Glue, CloudFormation, Data P
 App Runner, CodeBuild, ECS, SageMaker). The method names follow Rhino Security Labs,
 Pacu, parliament and cloudsplaining; the table is `rules/iam/privilege-escalation.tsv`.
 `iam:PassRole` counts only when it is granted on an unconstrained role ARN without an
-`iam:PassedToService` condition. Actions denied outright in the same policy do not count.
+`iam:PassedToService` condition, and the other actions only on a wildcard resource (updating
+one named function is a deploy, not an escalation). Actions denied outright in the same
+policy do not count.
 
 ## Why is this bad
 Each path lets the holder of a limited credential give itself more: a new default policy
@@ -85,6 +87,14 @@ fn passrole_unbounded(statement: &Statement) -> bool {
     any_role && !bounded_service
 }
 
+/// A grant on named resources (one function, one policy) is what a deploy needs; a path is
+/// open when the resource is a wildcard.
+fn any_resource(statement: &Statement) -> bool {
+    statement.not_resource
+        || statement.resources.is_empty()
+        || statement.resources.iter().any(|r| r.text.contains('*'))
+}
+
 /// Grants that only reach the caller's own user (`${aws:username}`) are self-service.
 fn self_service(statement: &Statement) -> bool {
     !statement.resources.is_empty()
@@ -121,6 +131,7 @@ impl Rule for IamPrivilegeEscalation {
                             continue;
                         }
                         if self_service(statement)
+                            || !any_resource(statement)
                             || (lower == "iam:passrole" && !passrole_unbounded(statement))
                         {
                             continue;

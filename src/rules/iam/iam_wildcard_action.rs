@@ -121,8 +121,9 @@ impl Rule for IamWildcardAction {
                         Self::META
                             .finding(
                                 format!(
-                                    "`{text}` expands to {} write or permissions-management actions: {}",
+                                    "`{text}` expands to {} write or permissions-management {}: {}",
                                     mutating.len(),
+                                    super::plural(mutating.len(), "action"),
                                     sample(&mutating, 3)
                                 ),
                                 location,

@@ -88,8 +88,9 @@ impl Rule for IamWildcardResource {
                     Self::META
                         .finding(
                             format!(
-                                "`Resource: \"*\"` with {} write or permissions-management actions that can be scoped to a resource: {}",
+                                "`Resource: \"*\"` with {} write or permissions-management {} that can be scoped to a resource: {}",
                                 names.len(),
+                                super::plural(names.len(), "action"),
                                 sample(&names, 3)
                             ),
                             Location::value(star.route.clone()),

@@ -49,3 +49,12 @@ pub fn sample(names: &[&str], shown: usize) -> String {
         }
     }
 }
+
+/// `1 action`, `2 actions`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
