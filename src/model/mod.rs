@@ -5,6 +5,8 @@ pub mod deploy;
 pub mod environment;
 pub mod expr;
 pub mod repo;
+pub mod iam;
+pub mod vault;
 pub mod workflow;
 
 pub use workflow::{Action, Job, Step, Workflow};

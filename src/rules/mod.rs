@@ -6,7 +6,9 @@
 
 pub mod deploy_path;
 pub mod environment;
+pub mod iam;
 pub mod meta;
+pub mod vault;
 pub mod workflow;
 
 use crate::config::Config;
@@ -112,6 +114,12 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &environment::environment_admin_bypass::EnvironmentAdminBypass,
         &environment::environment_any_branch::EnvironmentAnyBranch,
         &environment::environment_unprotected::EnvironmentUnprotected,
+        &iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded,
+        &iam::iam_privilege_escalation::IamPrivilegeEscalation,
+        &iam::iam_trust_any_principal::IamTrustAnyPrincipal,
+        &iam::iam_unknown_action::IamUnknownAction,
+        &iam::iam_wildcard_action::IamWildcardAction,
+        &iam::iam_wildcard_resource::IamWildcardResource,
         &workflow::excessive_permissions::ExcessivePermissions,
         &workflow::long_ttl::LongTtl,
         &workflow::standing_credentials::StandingCredentials,

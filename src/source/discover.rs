@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;
 
-use super::{FileError, FileKind, Node, SourceFile, yaml};
+use super::{FileError, FileKind, Node, SourceFile, hcl, hcl1, yaml};
 
 /// Bigger than any workflow or policy a person writes; bigger files are refused, not parsed.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -288,15 +288,62 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
         }
     };
     let kind = classify_by_path(&candidate.display, &name);
+    let position_error = |offset: usize, text: &str, what: &str, message: &str| {
+        let probe = SourceFile::new(
+            String::new(),
+            PathBuf::new(),
+            text.to_owned(),
+            FileKind::Other,
+            None,
+        );
+        let position = probe.position(offset);
+        FileError {
+            path: candidate.display.clone(),
+            line: Some(position.line),
+            column: Some(position.column),
+            message: format!("invalid {what}: {message}"),
+        }
+    };
     match kind {
-        Some(FileKind::Terraform | FileKind::VaultPolicy) => {
-            // HCL documents are recognised here; their parser arrives with the rules that read them.
+        Some(FileKind::Terraform) => {
+            let root = hcl::parse(&text)
+                .map_err(|e| position_error(e.offset, &text, "Terraform HCL", &e.message))?;
             Ok(Some(SourceFile::new(
                 candidate.display.clone(),
                 candidate.fs_path.clone(),
                 text,
-                kind.unwrap_or(FileKind::Other),
-                None,
+                FileKind::Terraform,
+                Some(root),
+            )))
+        }
+        Some(FileKind::VaultPolicy) => {
+            // `.hcl` is also Terragrunt, Packer, Nomad and Vault's own server config: only a
+            // file that reads as a policy (or is named `.policy`) is judged as one.
+            let policy_named = name.ends_with(".policy");
+            let root = match hcl1::parse(&text) {
+                Ok(root) => root,
+                Err(e) if policy_named || looks_like_vault_policy(&text) => {
+                    return Err(position_error(e.offset, &text, "Vault policy", &e.message));
+                }
+                Err(_) => return Ok(None),
+            };
+            let is_policy = policy_named
+                || root
+                    .as_map()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|e| matches!(e.key.as_str(), Some("path" | "name")));
+            if !is_policy {
+                return Ok(None);
+            }
+            hcl1::validate_vault_policy(&root)
+                .map_err(|e| position_error(e.offset, &text, "Vault policy", &e.message))?;
+            Ok(Some(SourceFile::new(
+                candidate.display.clone(),
+                candidate.fs_path.clone(),
+                text,
+                FileKind::VaultPolicy,
+                Some(root),
             )))
         }
         // A YAML or JSON file found by the walk outside the known paths is parsed only when
@@ -368,6 +415,14 @@ fn could_be_document(text: &str) -> bool {
     text.contains("jobs") || text.contains("Statement") || text.contains("AWS")
 }
 
+/// A broken `.hcl` file that still reads like a Vault policy deserves an error.
+fn looks_like_vault_policy(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("path \"") || l.starts_with("path\t")
+    })
+}
+
 /// A broken YAML file that still reads like a workflow or a cloud template deserves an error.
 fn looks_relevant(text: &str) -> bool {
     let has_line = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
@@ -412,6 +467,15 @@ fn classify_by_content(name: &str, root: &Node) -> FileKind {
         })
     {
         return FileKind::CloudFormation;
+    }
+    if name.ends_with(".json")
+        && root.get("path").is_some_and(|paths| {
+            paths
+                .entries()
+                .any(|(_, body)| body.get("capabilities").is_some() || body.get("policy").is_some())
+        })
+    {
+        return FileKind::VaultPolicy;
     }
     if name.ends_with(".json") {
         let statement_holder = root.get("Statement").is_some()

@@ -1,6 +1,8 @@
 //! Files found, classified and parsed once into spanned documents.
 
 pub mod discover;
+pub mod hcl;
+pub mod hcl1;
 pub mod node;
 pub mod yaml;
 

@@ -173,6 +173,26 @@ impl Node {
         }
     }
 
+    /// Moves every span by `offset` bytes: a document parsed out of a larger file (a heredoc
+    /// in Terraform) then points into that file.
+    pub fn shift(&mut self, offset: usize) {
+        let mut stack: Vec<&mut Node> = vec![self];
+        while let Some(node) = stack.pop() {
+            node.span.start += offset;
+            node.span.end += offset;
+            match &mut node.kind {
+                NodeKind::Scalar { .. } => {}
+                NodeKind::Seq(items) => stack.extend(items.iter_mut()),
+                NodeKind::Map(entries) => {
+                    for entry in entries {
+                        stack.push(&mut entry.key);
+                        stack.push(&mut entry.value);
+                    }
+                }
+            }
+        }
+    }
+
     /// A scalar reading as a YAML boolean (`true`, `True`, …).
     pub fn is_true(&self) -> bool {
         matches!(self.as_str(), Some("true" | "True" | "TRUE"))

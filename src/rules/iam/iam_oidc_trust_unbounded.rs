@@ -1,0 +1,265 @@
+//! `iam-oidc-trust-unbounded`: a trust policy for GitHub's OIDC provider that lets more
+//! workflows assume the role than the one meant to.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::finding::{Location, Severity};
+use crate::model::iam::{self, Condition, Statement};
+use crate::rules::{Cx, Rule, RuleMeta};
+use crate::source::SourceFile;
+
+pub struct IamOidcTrustUnbounded;
+
+crate::rule_meta!(
+    IamOidcTrustUnbounded,
+    "iam-oidc-trust-unbounded",
+    Severity::High,
+    "GitHub OIDC trust policy that does not bind the role to one repository",
+    r#"## What it does
+Reads trust statements whose `Federated` principal is GitHub's OIDC provider
+(`token.actions.githubusercontent.com`, or a GitHub Enterprise issuer
+`token.actions.githubusercontent.com/<slug>`) and grades how far their conditions open the
+role:
+- no `sub` condition and no repository claim: any repository on GitHub (high);
+- `sub` of `*`, `repo:*` or `repo:*/*`: any repository (high);
+- `sub` of `repo:org/*`: every repository of the organisation, new ones included (high;
+  checkov accepts this, tollgate does not);
+- `sub` that does not start with `repo:` (`environment:prod`, `ref:…`): a claim any
+  repository can present under GitHub's default subject template (high);
+- `ForAllValues:` on `sub`, which passes when the claim is absent (high); `ForAnyValue:`
+  (medium);
+- `repo:org/repo:*`: any branch, pull request or environment of the repository (medium);
+- a `pull_request` subject (medium);
+- a wildcard under `StringEquals`, which is a literal `*` and never matches (low);
+- no `aud` condition (low).
+
+Since 2026 STS checks GitHub's claims as condition keys of their own
+(`token.actions.githubusercontent.com:repository`, `:repository_id`, `:job_workflow_ref`,
+`:environment`, `:ref`, …). An exact `repository`, `repository_id` or `job_workflow_ref`
+condition binds the role to a repository as well as `sub` does and is accepted.
+
+## Why is this bad
+GitHub mints an OIDC token for every workflow run of every repository. The trust policy's
+conditions are the only thing that tells AWS which of those runs may become this role; a
+missing or wildcard `sub` lets any repository, including an attacker's, assume it.
+
+## Example
+```json
+{"Effect": "Allow",
+ "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+ "Action": "sts:AssumeRoleWithWebIdentity",
+ "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}}}
+```
+
+## Use instead
+```json
+{"Effect": "Allow",
+ "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+ "Action": "sts:AssumeRoleWithWebIdentity",
+ "Condition": {"StringEquals": {
+   "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+   "token.actions.githubusercontent.com:sub": "repo:acme/api:environment:production"}}}
+```
+
+## References
+- https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+- https://securitylabs.datadoghq.com/articles/exploring-github-to-aws-keyless-authentication-flaws/
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html
+- https://docs.github.com/en/actions/reference/openid-connect-reference#example-subject-claims
+"#
+);
+
+static GITHUB_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^token\.actions\.githubusercontent\.com(?:/[a-z0-9_-]+)?:([a-z_]+)$").ok()
+});
+
+/// The GitHub claim a condition tests, lower-cased.
+fn claim(condition: &Condition) -> Option<String> {
+    let captures = GITHUB_KEY.as_ref()?.captures(&condition.key)?;
+    Some(captures.get(1)?.as_str().to_ascii_lowercase())
+}
+
+fn is_github_provider(statement: &Statement) -> bool {
+    statement.principals.iter().any(|p| {
+        p.kind.eq_ignore_ascii_case("Federated")
+            && p.value.text.contains("token.actions.githubusercontent.com")
+    })
+}
+
+fn exact(condition: &Condition) -> bool {
+    condition.base_operator() == "StringEquals"
+        && !condition.operator.starts_with("ForAllValues")
+        && condition
+            .values
+            .iter()
+            .all(|v| !v.text.contains(['*', '?']))
+}
+
+/// How far one `sub` value opens the role: severity and wording, or `None` when it binds.
+fn judge_sub(text: &str) -> Option<(Severity, String)> {
+    if text.contains("${") {
+        return None;
+    }
+    let Some(rest) = text.strip_prefix("repo:") else {
+        if text == "*" || text.starts_with('*') {
+            return Some((
+                Severity::High,
+                format!("`sub` of `{text}` lets any GitHub repository assume this role"),
+            ));
+        }
+        let first = text.split(':').next().unwrap_or(text);
+        return Some((
+            Severity::High,
+            format!(
+                "`sub` of `{text}` starts with the `{first}` claim, which any repository can present under GitHub's default subject template; bind `repo:ORG/REPO:…`"
+            ),
+        ));
+    };
+    let (repo, context) = rest.split_once(':').unwrap_or((rest, ""));
+    let (org, name) = repo.split_once('/').unwrap_or((repo, ""));
+    if org.contains(['*', '?']) || repo.is_empty() {
+        return Some((
+            Severity::High,
+            format!("`sub` of `{text}` lets any GitHub repository assume this role"),
+        ));
+    }
+    if name.contains(['*', '?']) || name.is_empty() {
+        return Some((
+            Severity::High,
+            format!(
+                "`sub` of `{text}` lets every repository of `{org}` assume this role, including new ones"
+            ),
+        ));
+    }
+    if context.is_empty() || context.starts_with('*') {
+        return Some((
+            Severity::Medium,
+            format!(
+                "`sub` of `{text}` lets any branch, pull request or environment of `{repo}` assume this role"
+            ),
+        ));
+    }
+    if context.starts_with("pull_request") {
+        return Some((
+            Severity::Medium,
+            format!("`sub` of `{text}` lets pull-request workflows of `{repo}` assume this role"),
+        ));
+    }
+    None
+}
+
+impl Rule for IamOidcTrustUnbounded {
+    fn meta(&self) -> &'static RuleMeta {
+        Self::META
+    }
+
+    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+        for policy in iam::policies(file) {
+            for statement in &policy.statements {
+                if !statement.allow || !statement.is_trust() || !is_github_provider(statement) {
+                    continue;
+                }
+                self.check_statement(cx, statement);
+            }
+        }
+    }
+}
+
+impl IamOidcTrustUnbounded {
+    fn check_statement(&self, cx: &mut Cx, statement: &Statement) {
+        let github: Vec<(String, &Condition)> = statement
+            .conditions
+            .iter()
+            .filter_map(|c| claim(c).map(|name| (name, c)))
+            .collect();
+        let repo_bound = github.iter().any(|(name, c)| {
+            matches!(
+                name.as_str(),
+                "repository" | "repository_id" | "job_workflow_ref"
+            ) && exact(c)
+        });
+        let subs: Vec<&Condition> = github
+            .iter()
+            .filter(|(name, _)| name == "sub")
+            .map(|(_, c)| *c)
+            .collect();
+        let principal = statement
+            .principals
+            .iter()
+            .find(|p| p.value.text.contains("token.actions.githubusercontent.com"))
+            .map_or_else(
+                || Location::value(statement.route.clone()),
+                |p| Location::value(p.value.route.clone()),
+            );
+        if subs.is_empty() && !repo_bound {
+            cx.report(Self::META.finding(
+                "trust lets any GitHub repository assume this role: no `sub` or repository condition",
+                principal.clone(),
+            ));
+        }
+        for condition in &subs {
+            let location = Location::key(condition.key_route.clone());
+            if condition.operator.starts_with("ForAllValues") {
+                cx.report(Self::META.finding(
+                    format!(
+                        "`{}` on the single-valued `sub` passes when the claim is absent",
+                        condition.operator
+                    ),
+                    location.clone(),
+                ));
+            } else if condition.operator.starts_with("ForAnyValue") {
+                cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "`{}` on the single-valued `sub`: use `StringEquals`",
+                                condition.operator
+                            ),
+                            location.clone(),
+                        )
+                        .severity(Severity::Medium),
+                );
+            }
+            let like = condition.base_operator() == "StringLike";
+            for value in &condition.values {
+                let wild = value.text.contains(['*', '?']);
+                if wild && !like {
+                    cx.report(
+                        Self::META
+                            .finding(
+                                format!(
+                                    "`{}` compares `{}` literally: the `*` never matches, use `StringLike` or an exact subject",
+                                    condition.operator, value.text
+                                ),
+                                Location::value(value.route.clone()),
+                            )
+                            .severity(Severity::Low),
+                    );
+                    continue;
+                }
+                if repo_bound {
+                    continue;
+                }
+                if let Some((severity, message)) = judge_sub(value.text) {
+                    cx.report(
+                        Self::META
+                            .finding(message, Location::value(value.route.clone()))
+                            .severity(severity),
+                    );
+                }
+            }
+        }
+        if !github.iter().any(|(name, _)| name == "aud") {
+            cx.report(
+                Self::META
+                    .finding(
+                        "no `aud` condition: add `token.actions.githubusercontent.com:aud` = `sts.amazonaws.com`",
+                        principal,
+                    )
+                    .severity(Severity::Low),
+            );
+        }
+    }
+}

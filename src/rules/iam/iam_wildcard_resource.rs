@@ -1,0 +1,103 @@
+//! `iam-wildcard-resource`: write or permissions-management actions on `Resource: "*"` where
+//! the action can be scoped to a resource.
+
+use super::{actions, expanded, sample};
+use crate::finding::{Location, Severity};
+use crate::model::iam;
+use crate::rules::{Cx, Rule, RuleMeta};
+use crate::source::SourceFile;
+
+pub struct IamWildcardResource;
+
+crate::rule_meta!(
+    IamWildcardResource,
+    "iam-wildcard-resource",
+    Severity::Medium,
+    "write or permissions-management actions on Resource \"*\" where they could be scoped",
+    r#"## What it does
+Reports identity-policy `Allow` statements with `Resource: "*"` that grant write or
+permissions-management actions which AWS lets you scope to a resource ARN (according to the
+Service Authorization Reference). Actions that only work on `*` (`ecr:GetAuthorizationToken`,
+`s3:ListAllMyBuckets`) and read/list actions are not reported. Permissions-management actions
+make it high. Statements with a `Principal` (resource policies, trust policies) are skipped:
+there `*` means the resource the policy is attached to.
+
+## Why is this bad
+`s3:PutObject` on `*` lets a deploy credential overwrite every bucket in the account, not
+the one site it deploys. Scoping the resource is what keeps a leaked or misused credential
+from reaching everything else.
+
+## Example
+```json
+{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}
+```
+
+## Use instead
+```json
+{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::site-bucket/*"}
+```
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+- https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+"#
+);
+
+impl Rule for IamWildcardResource {
+    fn meta(&self) -> &'static RuleMeta {
+        Self::META
+    }
+
+    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+        let Some(db) = actions::db() else {
+            return;
+        };
+        for policy in iam::policies(file) {
+            for statement in &policy.statements {
+                if !statement.allow
+                    || statement.not_action
+                    || !statement.principals.is_empty()
+                    || !statement.resource_is_star()
+                {
+                    continue;
+                }
+                let mut names: Vec<&str> = Vec::new();
+                let mut permissions = false;
+                for (_, matched) in expanded(db, statement) {
+                    for action in matched {
+                        if action.access.is_mutating() && action.scoped {
+                            permissions |= action.access == actions::Access::Permissions;
+                            names.push(action.name.as_str());
+                        }
+                    }
+                }
+                names.sort_unstable();
+                names.dedup();
+                if names.is_empty() {
+                    continue;
+                }
+                let Some(star) = statement.resources.iter().find(|r| r.text == "*") else {
+                    continue;
+                };
+                let severity = if permissions {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "`Resource: \"*\"` with {} write or permissions-management {} that can be scoped to a resource: {}",
+                                names.len(),
+                                super::plural(names.len(), "action"),
+                                sample(&names, 3)
+                            ),
+                            Location::value(star.route.clone()),
+                        )
+                        .severity(severity),
+                );
+            }
+        }
+    }
+}

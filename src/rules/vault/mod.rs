@@ -1,0 +1,1 @@
+//! Rules over Vault policies and Vault roles.

@@ -1,0 +1,368 @@
+//! Terraform HCL (HCL2, via `hcl-edit`) into the spanned [`Node`] tree.
+//!
+//! Blocks become mappings keyed by their identifier and then by each label, so
+//! `resource "aws_iam_role" "deploy" { … }` is reached by the route
+//! `resource.aws_iam_role.deploy`. Unlabelled blocks (`statement { … }`, `tune { … }`) may
+//! repeat, so they are always a sequence: `statement[0]`.
+//!
+//! Policies written inside Terraform are read as documents of their own and grafted into the
+//! tree with spans into the `.tf` file: `jsonencode({ … })` becomes its argument, a heredoc
+//! holding JSON becomes the parsed JSON, and a heredoc under a `policy` attribute that reads
+//! as a Vault policy becomes the parsed Vault policy.
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Body, Structure};
+use hcl_edit::template::Element;
+
+use super::hcl1;
+use super::node::{Entry, Node, NodeKind, ScalarStyle, Span};
+use super::yaml::{self, ParseError};
+
+/// Deeper than any real Terraform; the tree is built recursively, so the depth is bounded.
+const MAX_DEPTH: usize = 128;
+
+/// Parses a Terraform file.
+pub fn parse(text: &str) -> Result<Node, ParseError> {
+    let body = hcl_edit::parser::parse_body(text).map_err(|error| ParseError {
+        offset: error.location().offset().min(text.len()),
+        message: error.message().to_owned(),
+    })?;
+    let mut cv = Converter { text };
+    Ok(cv.body(&body, Span::new(0, text.len()), 0))
+}
+
+struct Converter<'t> {
+    text: &'t str,
+}
+
+fn span_of(range: Option<std::ops::Range<usize>>) -> Span {
+    range.map_or_else(Span::default, |r| Span::new(r.start, r.end))
+}
+
+fn scalar(value: impl Into<String>, style: ScalarStyle, span: Span) -> Node {
+    Node {
+        kind: NodeKind::Scalar {
+            value: value.into(),
+            style,
+        },
+        span,
+    }
+}
+
+/// The entry under `key` in `entries`, created with `make` when absent.
+fn entry_mut<'e>(
+    entries: &'e mut Vec<Entry>,
+    key: &str,
+    key_span: Span,
+    make: impl FnOnce() -> Node,
+) -> Option<&'e mut Entry> {
+    let found = entries.iter().position(|e| e.key.as_str() == Some(key));
+    let index = match found {
+        Some(index) => index,
+        None => {
+            entries.push(Entry {
+                key: scalar(key, ScalarStyle::Plain, key_span),
+                value: make(),
+            });
+            entries.len() - 1
+        }
+    };
+    entries.get_mut(index)
+}
+
+impl Converter<'_> {
+    fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    fn body(&mut self, body: &Body, span: Span, depth: usize) -> Node {
+        let mut entries: Vec<Entry> = Vec::new();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attribute) => {
+                    let key = attribute.key.as_str();
+                    let value = self.expr(&attribute.value, Some(key), depth + 1);
+                    entries.push(Entry {
+                        key: scalar(key, ScalarStyle::Plain, span_of(attribute.key.span())),
+                        value,
+                    });
+                }
+                Structure::Block(block) => {
+                    let block_span = span_of(block.span());
+                    let ident_span = span_of(block.ident.span());
+                    let inner = if depth >= MAX_DEPTH {
+                        scalar("", ScalarStyle::Plain, block_span)
+                    } else {
+                        self.body(&block.body, block_span, depth + 1)
+                    };
+                    let ident = block.ident.as_str();
+                    if block.labels.is_empty() {
+                        let Some(entry) = entry_mut(&mut entries, ident, ident_span, || Node {
+                            kind: NodeKind::Seq(Vec::new()),
+                            span: block_span,
+                        }) else {
+                            continue;
+                        };
+                        entry.value.span.end = entry.value.span.end.max(block_span.end);
+                        if let NodeKind::Seq(items) = &mut entry.value.kind {
+                            items.push(inner);
+                        }
+                        continue;
+                    }
+                    let empty_map = || Node {
+                        kind: NodeKind::Map(Vec::new()),
+                        span: block_span,
+                    };
+                    let Some(mut entry) = entry_mut(&mut entries, ident, ident_span, empty_map)
+                    else {
+                        continue;
+                    };
+                    let last = block.labels.len() - 1;
+                    for (i, label) in block.labels.iter().enumerate() {
+                        entry.value.span.end = entry.value.span.end.max(block_span.end);
+                        let NodeKind::Map(children) = &mut entry.value.kind else {
+                            break;
+                        };
+                        let label_span = span_of(label.span());
+                        if i == last {
+                            children.push(Entry {
+                                key: scalar(label.as_str(), ScalarStyle::Quoted, label_span),
+                                value: inner,
+                            });
+                            break;
+                        }
+                        let Some(next) = entry_mut(children, label.as_str(), label_span, empty_map)
+                        else {
+                            break;
+                        };
+                        entry = next;
+                    }
+                }
+            }
+        }
+        Node {
+            kind: NodeKind::Map(entries),
+            span,
+        }
+    }
+
+    fn expr(&mut self, expr: &Expression, key: Option<&str>, depth: usize) -> Node {
+        let span = span_of(expr.span());
+        if depth >= MAX_DEPTH {
+            return scalar(self.slice(span), ScalarStyle::Plain, span);
+        }
+        match expr {
+            Expression::Null(_) => scalar("null", ScalarStyle::Plain, span),
+            Expression::Bool(b) => scalar(b.value().to_string(), ScalarStyle::Plain, span),
+            Expression::String(s) => scalar(s.value().as_str(), ScalarStyle::Quoted, span),
+            Expression::Array(array) => Node {
+                kind: NodeKind::Seq(
+                    array
+                        .iter()
+                        .map(|item| self.expr(item, None, depth + 1))
+                        .collect(),
+                ),
+                span,
+            },
+            Expression::Object(object) => {
+                let entries = object
+                    .iter()
+                    .map(|(k, v)| {
+                        let key_node = self.object_key(k);
+                        let value = self.expr(v.expr(), key_node.as_str(), depth + 1);
+                        Entry {
+                            key: key_node,
+                            value,
+                        }
+                    })
+                    .collect();
+                Node {
+                    kind: NodeKind::Map(entries),
+                    span,
+                }
+            }
+            Expression::StringTemplate(_) => {
+                let raw = self.slice(span);
+                let inner = raw
+                    .strip_prefix('"')
+                    .and_then(|r| r.strip_suffix('"'))
+                    .unwrap_or(raw);
+                scalar(inner, ScalarStyle::Quoted, span)
+            }
+            Expression::HeredocTemplate(heredoc) => {
+                let body_span = span_of(heredoc.template.span());
+                if let Some(node) = self.embedded(body_span, key) {
+                    return node;
+                }
+                let literal: Option<String> = heredoc
+                    .template
+                    .iter()
+                    .map(|element| match element {
+                        Element::Literal(text) => Some(text.value().as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let value = literal.unwrap_or_else(|| self.slice(body_span).to_owned());
+                scalar(value, ScalarStyle::Block, span)
+            }
+            Expression::Parenthesis(inner) => self.expr(inner.inner(), key, depth + 1),
+            Expression::FuncCall(call)
+                if call.name.name.as_str() == "jsonencode" && call.args.len() == 1 =>
+            {
+                match call.args.get(0) {
+                    Some(arg) => self.expr(arg, key, depth + 1),
+                    None => scalar(self.slice(span), ScalarStyle::Plain, span),
+                }
+            }
+            _ => scalar(self.slice(span), ScalarStyle::Plain, span),
+        }
+    }
+
+    fn object_key(&mut self, key: &ObjectKey) -> Node {
+        let span = span_of(key.span());
+        match key {
+            ObjectKey::Ident(ident) => scalar(ident.as_str(), ScalarStyle::Plain, span),
+            ObjectKey::Expression(Expression::String(s)) => {
+                scalar(s.value().as_str(), ScalarStyle::Quoted, span)
+            }
+            ObjectKey::Expression(_) => scalar(self.slice(span), ScalarStyle::Plain, span),
+        }
+    }
+
+    /// A heredoc that holds a document of its own: JSON, or a Vault policy under `policy`.
+    fn embedded(&self, span: Span, key: Option<&str>) -> Option<Node> {
+        let raw = self.slice(span);
+        let trimmed = raw.trim_start();
+        let mut node = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            let node = yaml::parse(raw).ok()?;
+            if !matches!(node.kind, NodeKind::Map(_) | NodeKind::Seq(_)) {
+                return None;
+            }
+            node
+        } else if key == Some("policy") {
+            let node = hcl1::parse(raw).ok()?;
+            node.get("path")?;
+            node
+        } else {
+            return None;
+        };
+        node.shift(span.start);
+        Some(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::node::Route;
+
+    fn at<'t>(text: &'t str, node: &Node) -> &'t str {
+        &text[node.span.start..node.span.end]
+    }
+
+    #[test]
+    fn blocks_are_maps_by_label_and_unlabelled_blocks_are_sequences() {
+        let text = r#"
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  max_session_duration = 43200
+}
+data "aws_iam_policy_document" "p" {
+  statement {
+    actions = ["s3:*"]
+  }
+  statement {
+    actions = ["ec2:*"]
+  }
+}
+"#;
+        let root = parse(text).unwrap();
+        let max = root
+            .at(&Route::root()
+                .key("resource")
+                .key("aws_iam_role")
+                .key("deploy")
+                .key("max_session_duration"))
+            .unwrap();
+        assert_eq!(at(text, max), "43200");
+        let second = root
+            .at(&Route::root()
+                .key("data")
+                .key("aws_iam_policy_document")
+                .key("p")
+                .key("statement")
+                .index(1)
+                .key("actions")
+                .index(0))
+            .unwrap();
+        assert_eq!(second.as_str(), Some("ec2:*"));
+        assert_eq!(at(text, second), "\"ec2:*\"");
+    }
+
+    #[test]
+    fn jsonencode_and_heredoc_json_point_into_the_file() {
+        let text = r#"
+resource "aws_iam_role" "a" {
+  assume_role_policy = jsonencode({
+    Statement = [{ Action = "sts:AssumeRoleWithWebIdentity" }]
+  })
+}
+resource "aws_iam_policy" "b" {
+  policy = <<EOF
+{
+  "Statement": [{"Action": "s3:*", "Resource": "*"}]
+}
+EOF
+}
+"#;
+        let root = parse(text).unwrap();
+        let action = root
+            .at(&Route::root()
+                .key("resource")
+                .key("aws_iam_role")
+                .key("a")
+                .key("assume_role_policy")
+                .key("Statement")
+                .index(0)
+                .key("Action"))
+            .unwrap();
+        assert_eq!(at(text, action), "\"sts:AssumeRoleWithWebIdentity\"");
+        let action = root
+            .at(&Route::root()
+                .key("resource")
+                .key("aws_iam_policy")
+                .key("b")
+                .key("policy")
+                .key("Statement")
+                .index(0)
+                .key("Action"))
+            .unwrap();
+        assert_eq!(action.as_str(), Some("s3:*"));
+        assert_eq!(at(text, action), "\"s3:*\"");
+    }
+
+    #[test]
+    fn vault_policy_heredoc_is_parsed() {
+        let text = "resource \"vault_policy\" \"p\" {\n  policy = <<EOT\npath \"*\"\n{\n  capabilities = [\"sudo\"]\n}\nEOT\n}\n";
+        let root = parse(text).unwrap();
+        let caps = root
+            .at(&Route::root()
+                .key("resource")
+                .key("vault_policy")
+                .key("p")
+                .key("policy")
+                .key("path")
+                .key("*")
+                .key("capabilities")
+                .index(0))
+            .unwrap();
+        assert_eq!(at(text, caps), "\"sudo\"");
+    }
+
+    #[test]
+    fn syntax_error_has_an_offset() {
+        let error = parse("resource \"a\" \"b\" {\n  x = \n}\n").unwrap_err();
+        assert!(error.offset > 0);
+    }
+}
