@@ -4,8 +4,9 @@
 pub mod deploy;
 pub mod environment;
 pub mod expr;
-pub mod repo;
 pub mod iam;
+pub mod repo;
+pub mod roles;
 pub mod vault;
 pub mod workflow;
 

@@ -110,6 +110,7 @@ pub trait Rule: Sync + Send {
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &workflow::dangerous_trigger::DangerousTrigger,
+        &deploy_path::deploy_path_bypass::DeployPathBypass,
         &deploy_path::deploy_path_undeclared::DeployPathUndeclared,
         &environment::environment_admin_bypass::EnvironmentAdminBypass,
         &environment::environment_any_branch::EnvironmentAnyBranch,

@@ -1,0 +1,251 @@
+//! `deploy-path-bypass`: the role a deploy job assumes can be assumed without passing the
+//! job's environment.
+
+use crate::finding::{Location, Severity};
+use crate::model::iam::Statement;
+use crate::model::roles::{self, DeclaredRole};
+use crate::model::{Job, Workflow};
+use crate::rules::{Cx, Rule, RuleMeta};
+
+pub struct DeployPathBypass;
+
+crate::rule_meta!(
+    DeployPathBypass,
+    "deploy-path-bypass",
+    Severity::High,
+    "deploy role's trust policy does not require the job's environment",
+    r#"## What it does
+Follows each deploy job to the AWS role it assumes (`role-to-assume` of
+`aws-actions/configure-aws-credentials`, matched by name to a role declared in the
+repository's IAM JSON, CloudFormation or Terraform) and reads that role's trust policy for
+GitHub's OIDC provider. When the trust's `sub` condition lets a token in that was *not* issued
+to the job's environment — a branch (`ref:refs/heads/main`), a tag, a pull request, a wildcard,
+another environment, or no `sub` condition at all — the finding points at the trust condition,
+with the job as a related location.
+
+## Why is this bad
+The environment is where the approval gate lives; the trust policy is what the cloud actually
+enforces. If the role trusts `repo:org/app:ref:refs/heads/main`, any workflow that runs on
+`main` — including one added in a later pull request, with no `environment:` at all — can take
+the production role without anyone approving. The gate exists, and is bypassed.
+
+## Example
+```json
+"Condition": {
+  "StringEquals": {
+    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+    "token.actions.githubusercontent.com:sub": "repo:acme/app:ref:refs/heads/main"
+  }
+}
+```
+
+## Use instead
+```json
+"Condition": {
+  "StringEquals": {
+    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+    "token.actions.githubusercontent.com:sub": "repo:acme/app:environment:production"
+  }
+}
+```
+
+## References
+- https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#filtering-for-a-specific-environment
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub
+"#
+);
+
+const SUB: &str = "token.actions.githubusercontent.com:sub";
+
+/// Whether a statement lets GitHub's OIDC tokens assume the role.
+fn trusts_github(statement: &Statement) -> bool {
+    statement.allow
+        && statement.is_trust()
+        && (statement
+            .principals
+            .iter()
+            .any(|p| p.value.text.contains("token.actions.githubusercontent.com"))
+            || statement
+                .actions
+                .iter()
+                .any(|a| a.text.eq_ignore_ascii_case("sts:AssumeRoleWithWebIdentity")))
+}
+
+fn glob_match(pattern: &str, text: &str) -> bool {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .case_insensitive(true)
+        .build()
+        .is_ok_and(|g| g.compile_matcher().is_match(text))
+}
+
+/// Why a `sub` value admits tokens from outside `environment`, or `None` when it is bound to it.
+fn outside_environment(sub: &str, environment: &str, wildcards: bool) -> Option<String> {
+    let has_wildcard = wildcards && sub.contains(['*', '?']);
+    let Some(rest) = sub.strip_prefix("repo:") else {
+        // A customised subject template: it must at least name the environment.
+        let bound = sub
+            .split(':')
+            .collect::<Vec<_>>()
+            .windows(2)
+            .any(|w| w[0] == "environment" && w[1].eq_ignore_ascii_case(environment));
+        return (!bound || has_wildcard)
+            .then(|| "a subject that is not bound to the environment".to_string());
+    };
+    let Some((repository, context)) = rest.split_once(':') else {
+        return Some("any context of the repository".into());
+    };
+    if wildcards && repository.contains('*') {
+        return Some(format!("a wildcard over repositories (`{repository}`)"));
+    }
+    if let Some(name) = context.strip_prefix("environment:") {
+        if wildcards && name.contains(['*', '?']) {
+            return glob_match(name, environment)
+                .then(|| format!("every environment matching `{name}`, not only `{environment}`"))
+                .or_else(|| {
+                    Some(format!(
+                        "environments matching `{name}`, which `{environment}` is not"
+                    ))
+                });
+        }
+        return (!name.eq_ignore_ascii_case(environment))
+            .then(|| format!("another environment (`{name}`)"));
+    }
+    if has_wildcard {
+        return Some("a wildcard".into());
+    }
+    Some(if context.starts_with("ref:refs/heads/") {
+        format!(
+            "a branch (`{}`)",
+            context.trim_start_matches("ref:refs/heads/")
+        )
+    } else if context.starts_with("ref:refs/tags/") {
+        format!("a tag (`{}`)", context.trim_start_matches("ref:refs/tags/"))
+    } else if context == "pull_request" {
+        "pull requests".into()
+    } else {
+        format!("`{context}`")
+    })
+}
+
+impl DeployPathBypass {
+    fn judge(&self, cx: &mut Cx, job: &Job, environment: &str, role: &DeclaredRole) {
+        let job_location = Location::key(job.route.clone()).labelled(format!(
+            "job `{}` deploys through environment `{environment}`",
+            job.id
+        ));
+        for statement in role.trust.statements.iter().filter(|s| trusts_github(s)) {
+            let subs: Vec<_> = statement
+                .conditions
+                .iter()
+                .filter(|c| c.key.eq_ignore_ascii_case(SUB))
+                .collect();
+            if subs.is_empty() {
+                cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "role `{}` trusts GitHub's OIDC tokens with no `sub` condition, so any workflow can assume it without passing environment `{environment}`",
+                                role.name
+                            ),
+                            Location::value(statement.route.clone()).in_file(role.file.path.clone()),
+                        )
+                        .related(job_location.clone()),
+                );
+                continue;
+            }
+            for condition in subs {
+                let wildcards = condition.base_operator().eq_ignore_ascii_case("StringLike");
+                for value in &condition.values {
+                    let Some(why) = outside_environment(value.text, environment, wildcards) else {
+                        continue;
+                    };
+                    cx.report(
+                        Self::META
+                            .finding(
+                                format!(
+                                    "role `{}` trusts `{}`, so {why} can assume it without passing environment `{environment}`",
+                                    role.name, value.text
+                                ),
+                                Location::value(value.route.clone()).in_file(role.file.path.clone()),
+                            )
+                            .related(job_location.clone()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl Rule for DeployPathBypass {
+    fn meta(&self) -> &'static RuleMeta {
+        Self::META
+    }
+
+    fn check_job(&self, cx: &mut Cx, _workflow: &Workflow, job: &Job) {
+        let Some(environment) = job.environment() else {
+            return;
+        };
+        if environment.contains("${{") {
+            return;
+        }
+        for step in job.steps() {
+            if !step.uses_action("aws-actions/configure-aws-credentials") {
+                continue;
+            }
+            let Some(name) = step
+                .with("role-to-assume")
+                .and_then(|n| n.as_str())
+                .and_then(roles::role_name_of)
+            else {
+                continue;
+            };
+            let repo = cx.repo;
+            let mut declared: Vec<_> = repo
+                .files
+                .values()
+                .flat_map(roles::roles)
+                .filter(|r| r.name == name)
+                .collect();
+            declared.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+            for role in &declared {
+                self.judge(cx, job, environment, role);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects() {
+        assert_eq!(
+            outside_environment("repo:acme/app:environment:production", "production", true),
+            None
+        );
+        assert!(
+            outside_environment("repo:acme/app:ref:refs/heads/main", "production", true)
+                .unwrap()
+                .contains("branch")
+        );
+        assert!(
+            outside_environment("repo:acme/app:environment:staging", "production", false)
+                .unwrap()
+                .contains("another")
+        );
+        assert!(
+            outside_environment("repo:acme/app:*", "production", true)
+                .unwrap()
+                .contains("wildcard")
+        );
+        assert!(
+            outside_environment("repo:acme/*:environment:production", "production", true).is_some()
+        );
+        assert!(outside_environment("repo:acme/app:pull_request", "production", true).is_some());
+        assert!(
+            outside_environment("repo:acme/app:environment:prod*", "production", true).is_some()
+        );
+    }
+}
