@@ -22,8 +22,9 @@ even when the event comes from a fork or from anyone who can comment.
 The trigger alone is low severity. A job under such a trigger that checks out the pull
 request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `github.head_ref`,
 `refs/pull/…`, `gh pr checkout`, the `workflow_run` head SHA) and then runs a script or a local
-action is high severity: that is running a stranger's code with your credentials ("pwn
-request"). A checkout of the head with nothing run after it is medium.
+action (in a later step, or later in the same script) is high severity: that is running a
+stranger's code with your credentials ("pwn request"). A checkout of the head with nothing run
+after it is medium.
 
 ## Why is this bad
 Any outside contributor can open a pull request. If a privileged workflow builds or tests
@@ -111,6 +112,32 @@ fn checks_out_head(step: &Step) -> bool {
     false
 }
 
+/// Whether a script that checks out the head goes on to run something besides git and echo,
+/// as in `git fetch origin pull/1/head:pr && git checkout pr && make`.
+fn script_runs_code_after_checkout(run: &str) -> bool {
+    let commands: Vec<&str> = run
+        .split(['\n', ';'])
+        .flat_map(|line| line.split("&&"))
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.starts_with('#'))
+        .collect();
+    let is_checkout = |c: &&str| {
+        c.contains("gh pr checkout")
+            || (c.starts_with("git ")
+                && ["checkout", "switch", "fetch", "pull"]
+                    .iter()
+                    .any(|verb| c.contains(verb)))
+    };
+    let Some(last) = commands.iter().rposition(is_checkout) else {
+        return false;
+    };
+    commands[last + 1..].iter().any(|c| {
+        !["git ", "echo ", "printf ", "cd ", "fi", "then", "else"]
+            .iter()
+            .any(|inert| c.starts_with(inert))
+    })
+}
+
 /// Whether a step runs code from the workspace: a script, or a local action.
 fn runs_code(step: &Step) -> bool {
     step.run().is_some() || step.uses().is_some_and(|u| u.starts_with("./"))
@@ -151,8 +178,12 @@ impl Rule for DangerousTrigger {
             let Some(checkout) = steps.iter().position(checks_out_head) else {
                 continue;
             };
-            let ran = steps[checkout + 1..].iter().find(|s| runs_code(s));
             let step = &steps[checkout];
+            let ran = step
+                .run()
+                .filter(|run| script_runs_code_after_checkout(run))
+                .map(|_| step)
+                .or_else(|| steps[checkout + 1..].iter().find(|s| runs_code(s)));
             let (message, severity) = match ran {
                 Some(_) => (
                     format!(

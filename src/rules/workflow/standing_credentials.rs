@@ -30,6 +30,9 @@ repository secrets instead of short-lived credentials minted by GitHub's OIDC fe
 - kubeconfig material or cluster tokens from secrets;
 - other clouds' access keys (Alibaba, Tencent, IBM, HCP Terraform, DigitalOcean).
 
+In a composite action, which cannot read secrets, the same environment variables set from the
+action's `inputs` are reported: the caller is handing the action a stored key.
+
 ## Why is this bad
 A stored key works for anyone who reads it, from anywhere, until someone rotates it. Every
 workflow, branch and pull request job that can read the secret holds standing access to
@@ -218,17 +221,24 @@ fn provider_of_secret(name: &str) -> Option<Provider> {
         .map(|(_, provider)| provider)
 }
 
-/// Secret names read by the expressions in `text`, with the expression text.
-fn secrets_in(text: &str) -> Vec<(String, String)> {
+/// Names under `context` (`secrets`, `inputs`) read by the expressions in `text`, with the
+/// expression text.
+fn read_in(text: &str, context: &str) -> Vec<(String, String)> {
+    let prefix = format!("{context}.");
     expr::expressions(text)
         .into_iter()
         .flat_map(|e| {
             expr::contexts(e.inner)
                 .into_iter()
-                .filter_map(|c| c.strip_prefix("secrets.").map(str::to_string))
+                .filter_map(|c| c.strip_prefix(&prefix).map(str::to_string))
                 .map(move |name| (name, e.text.to_string()))
+                .collect::<Vec<_>>()
         })
         .collect()
+}
+
+fn secrets_in(text: &str) -> Vec<(String, String)> {
+    read_in(text, "secrets")
 }
 
 fn message(provider: Provider, what: &str) -> String {
@@ -243,6 +253,9 @@ fn message(provider: Provider, what: &str) -> String {
 struct Scan<'c, 'a> {
     cx: &'c mut Cx<'a>,
     reported: HashSet<(Route, String)>,
+    /// Where stored credentials arrive from: `secrets` in a workflow; in a composite action,
+    /// which cannot read secrets, the caller hands them in as `inputs`.
+    source: &'static str,
 }
 
 impl Scan<'_, '_> {
@@ -260,8 +273,8 @@ impl Scan<'_, '_> {
         let Some(env) = env else { return };
         for (name, value) in env.entries() {
             let Some(text) = value.as_str() else { continue };
-            let secrets = secrets_in(text);
-            if secrets.is_empty() {
+            let stored = read_in(text, self.source);
+            if stored.is_empty() {
                 continue;
             }
             let known = ENV_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
@@ -270,7 +283,7 @@ impl Scan<'_, '_> {
                 self.report(
                     Location::value(value_route),
                     *provider,
-                    &format!("`{name}` is set from `secrets.{}`", secrets[0].0),
+                    &format!("`{name}` is set from `{}.{}`", self.source, stored[0].0),
                 );
                 continue;
             }
@@ -346,6 +359,7 @@ impl Rule for StandingCredentials {
         let mut scan = Scan {
             cx,
             reported: HashSet::new(),
+            source: "secrets",
         };
         scan.env(workflow.root.get("env"), &Route::root());
         for job in workflow.jobs() {
@@ -357,6 +371,7 @@ impl Rule for StandingCredentials {
         let mut scan = Scan {
             cx,
             reported: HashSet::new(),
+            source: "inputs",
         };
         for step in action.steps() {
             scan.step(&step);

@@ -18,7 +18,8 @@ Reports `uses:` references to actions and reusable workflows that are not pinned
 (`docker://…@sha256:…`) are fine. Owners or repositories listed in `allowed_unpinned_actions`
 in `tollgate.yml` (the service catalog) may be pinned by tag.
 
-A missing ref or a branch name (`main`, `master`) is high severity; a version tag is medium.
+A missing ref, a branch name (`main`, `master`) or an abbreviated SHA (`@9780b0c`) is high
+severity; a version tag is medium.
 
 ## Why is this bad
 Tags and branches are mutable. Whoever controls the action's repository (or steals its
@@ -46,6 +47,7 @@ the tag to new code, which then runs in your pipeline with your secrets and clou
 enum Unpinned {
     NoRef,
     Branch(String),
+    ShortSha(String),
     Tag(String),
     DockerTag,
 }
@@ -61,8 +63,15 @@ fn judge(uses: &str) -> Option<Unpinned> {
     let Some((_, reference)) = uses.rsplit_once('@') else {
         return Some(Unpinned::NoRef);
     };
-    if reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()) {
+    let hex = reference.chars().all(|c| c.is_ascii_hexdigit());
+    if reference.len() == 40 && hex {
         return None;
+    }
+    // GitHub stopped resolving abbreviated commit SHAs in `uses:` in February 2021, so such a
+    // ref only works when a branch or tag has that name (actions/languageservices#260).
+    // All-digit refs are left to the tag check.
+    if hex && reference.len() >= 7 && !reference.chars().all(|c| c.is_ascii_digit()) {
+        return Some(Unpinned::ShortSha(reference.to_string()));
     }
     let looks_like_version = reference
         .trim_start_matches(['v', 'V'])
@@ -91,6 +100,12 @@ fn check_uses(cx: &mut Cx, uses: &str, route: Route) {
         ),
         Unpinned::Branch(branch) => (
             format!("`{name}` is pinned to the branch or ref `{branch}`, not to a commit SHA"),
+            Severity::High,
+        ),
+        Unpinned::ShortSha(sha) => (
+            format!(
+                "`{name}` uses the abbreviated SHA `{sha}`, which GitHub resolves only as a branch or tag name; pin the full commit SHA"
+            ),
             Severity::High,
         ),
         Unpinned::Tag(tag) => (

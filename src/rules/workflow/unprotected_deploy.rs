@@ -20,7 +20,11 @@ Azure Web Apps, Kubernetes, …) or run a deploy command (`terraform apply`, `ku
 and either have no `environment:` (high), or have an environment that is not one of the
 production environments in `tollgate.yml` while the job plainly targets production (medium).
 
-The finding points at the deploying step, with the job as a related location.
+The finding points at the deploying step's action or command, with the job as a related
+location. `aws s3 cp|sync` counts only when it writes to a bucket; reading commands such as
+`terraform plan`, `kubectl get`, `helm lint|template` or `aws s3 ls` are not deploys, nor are
+`kubectl` and `helm` commands in a job that first starts a throwaway cluster (kind, minikube,
+k3d) to test against.
 
 ## Why is this bad
 A GitHub Environment is where required reviewers, wait timers, deployment branch rules and
@@ -78,9 +82,15 @@ impl Rule for UnprotectedDeploy {
     }
 
     fn check_job(&self, cx: &mut Cx, _workflow: &Workflow, job: &Job) {
-        let Some((step, why)) = first_deploy_step(job) else {
+        let Some((_, evidence)) = first_deploy_step(job) else {
             return;
         };
+        let why = &evidence.why;
+        let deploys_here = match evidence.fragment {
+            Some(command) => Location::fragment(evidence.route, command),
+            None => Location::value(evidence.route),
+        }
+        .labelled("deploys here");
         let job_location = Location::key(job.route.clone()).labelled(format!("job `{}`", job.id));
         match job.environment() {
             None => cx.report(
@@ -90,7 +100,7 @@ impl Rule for UnprotectedDeploy {
                             "job `{}` {why} but has no `environment:`, so no approval gates it",
                             job.id
                         ),
-                        Location::value(step.route.clone()).labelled("deploys here"),
+                        deploys_here,
                     )
                     .related(job_location),
             ),
@@ -105,7 +115,7 @@ impl Rule for UnprotectedDeploy {
                                     "job `{}` {why} and targets `{word}`, but its environment `{environment}` is not a production environment",
                                     job.id
                                 ),
-                                Location::value(step.route.clone()).labelled("deploys here"),
+                                deploys_here,
                             )
                             .severity(Severity::Medium)
                             .related(Location::value(job.route.key("environment")).labelled("environment used"))
