@@ -33,6 +33,29 @@ pub enum Command {
         /// Rule id, e.g. `template-injection`.
         rule: String,
     },
+    /// Print every deploy path: workflow → job → environment → role → trust condition.
+    Paths {
+        /// Files or folders to read.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::paths::PathsFormat,
+        /// Config file (default: tollgate.yml in the scanned folder or repository root).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Write a commented starter tollgate.yml.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "tollgate.yml")]
+        output: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the rule reference (docs/rules.md) generated from the rules' own docs.
     #[command(hide = true)]
     GenerateDocs,
@@ -104,6 +127,36 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         },
         Command::GenerateDocs => emit(&rules_markdown(), None),
+        Command::Paths {
+            paths,
+            format,
+            config,
+            output,
+        } => {
+            let (found, errors) = crate::paths::collect(&CheckOptions { paths, config });
+            let written = emit(&crate::paths::render(&found, format), output.as_deref());
+            for error in &errors {
+                eprintln!("tollgate: {}: {}", error.path, error.message);
+            }
+            if written != ExitCode::SUCCESS || !errors.is_empty() {
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Init { output, force } => {
+            if output.exists() && !force {
+                eprintln!(
+                    "tollgate: {} already exists; pass --force to overwrite it",
+                    output.display()
+                );
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+            let written = emit(crate::config::TEMPLATE, Some(&output));
+            if written == ExitCode::SUCCESS {
+                eprintln!("tollgate: wrote {}", output.display());
+            }
+            written
+        }
     }
 }
 

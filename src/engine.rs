@@ -66,7 +66,18 @@ pub fn load_config(options: &CheckOptions, root: &Path) -> (Config, Vec<FileErro
     }
 }
 
-pub fn check(options: &CheckOptions) -> Report {
+/// What every command over a repository starts from: the config, the declaration documents
+/// read into the repository context, and the remaining files still to read.
+pub struct Prepared {
+    pub root: PathBuf,
+    pub config: Config,
+    pub errors: Vec<FileError>,
+    pub repo: RepoContext,
+    /// Files read after the declarations: workflows, actions and the rest.
+    pub late: Vec<Candidate>,
+}
+
+pub fn prepare(options: &CheckOptions) -> Prepared {
     let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -80,12 +91,6 @@ pub fn check(options: &CheckOptions) -> Report {
     let (config, mut errors) = load_config(&options, &root);
     let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore);
     errors.extend(walk_errors);
-
-    let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
-        .iter()
-        .copied()
-        .filter(|rule| config.rule_enabled(rule.meta().id))
-        .collect();
     // Declarations (environments, roles, policy) are read first and kept, so every rule can
     // see the rest of the repository; the many workflows are then read, checked and dropped
     // one by one.
@@ -102,7 +107,28 @@ pub fn check(options: &CheckOptions) -> Report {
             Err(error) => errors.push(error),
         }
     }
-    let repo = RepoContext::build(declarations);
+    Prepared {
+        root,
+        config,
+        errors,
+        repo: RepoContext::build(declarations),
+        late,
+    }
+}
+
+pub fn check(options: &CheckOptions) -> Report {
+    let Prepared {
+        root,
+        config,
+        mut errors,
+        repo,
+        late,
+    } = prepare(options);
+    let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
+        .iter()
+        .copied()
+        .filter(|rule| config.rule_enabled(rule.meta().id))
+        .collect();
     let mut files_scanned = repo.files.len();
     let mut findings: Vec<Finding> = repo
         .files

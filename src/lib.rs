@@ -10,6 +10,7 @@ pub mod engine;
 pub mod finding;
 pub mod model;
 pub mod output;
+pub mod paths;
 pub mod rules;
 pub mod source;
 pub mod suppress;

@@ -3,8 +3,11 @@
 //! `safe*` must give no finding; the others must give at least one, and their findings are
 //! snapshotted. Files under `clean/` must give no finding from any rule.
 
-
-#![expect(clippy::unwrap_used, clippy::panic, reason = "a test harness fails by panicking")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test harness fails by panicking"
+)]
 use std::path::{Path, PathBuf};
 
 use tollgate::config::Config;

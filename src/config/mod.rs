@@ -10,6 +10,9 @@ use crate::finding::Severity;
 use crate::rules;
 use crate::source::{FileError, FileKind, Node, SourceFile, yaml};
 
+/// The commented starter policy `tollgate init` writes.
+pub const TEMPLATE: &str = include_str!("template.yml");
+
 /// Names the config file may have, in the order they are looked for.
 pub const CONFIG_NAMES: [&str; 3] = ["tollgate.yml", "tollgate.yaml", ".github/tollgate.yml"];
 
@@ -369,6 +372,10 @@ fn string_list<'n>(node: &'n Node, key: &str, problems: &mut Problems) -> Vec<(S
 }
 
 fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
+    // `rules:` with only comments under it is an empty setting, not a mistake.
+    if node.as_str() == Some("") {
+        return;
+    }
     let Some(entries) = node.as_map() else {
         problems.at(node, "rules must map rule ids to settings");
         return;
@@ -439,6 +446,9 @@ const ENVIRONMENT_KEYS: [&str; 6] = [
 ];
 
 fn read_environments(node: &Node, config: &mut Config, problems: &mut Problems) {
+    if node.as_str() == Some("") {
+        return;
+    }
     let Some(entries) = node.as_map() else {
         problems.at(
             node,
@@ -606,6 +616,14 @@ pub fn parse_duration(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_starter_template_is_valid() {
+        let (config, errors) = parse(TEMPLATE, "tollgate.yml");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(config.requirement_for("production").is_some());
+        assert_eq!(config.max_credential_ttl, 3600);
+    }
 
     #[test]
     fn durations() {

@@ -55,10 +55,10 @@ the production role without anyone approving. The gate exists, and is bypassed.
 "#
 );
 
-const SUB: &str = "token.actions.githubusercontent.com:sub";
+pub const SUB: &str = "token.actions.githubusercontent.com:sub";
 
 /// Whether a statement lets GitHub's OIDC tokens assume the role.
-fn trusts_github(statement: &Statement) -> bool {
+pub fn trusts_github(statement: &Statement) -> bool {
     statement.allow
         && statement.is_trust()
         && (statement
@@ -80,7 +80,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Why a `sub` value admits tokens from outside `environment`, or `None` when it is bound to it.
-fn outside_environment(sub: &str, environment: &str, wildcards: bool) -> Option<String> {
+pub fn outside_environment(sub: &str, environment: &str, wildcards: bool) -> Option<String> {
     let has_wildcard = wildcards && sub.contains(['*', '?']);
     let Some(rest) = sub.strip_prefix("repo:") else {
         // A customised subject template: it must at least name the environment.

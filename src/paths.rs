@@ -1,0 +1,355 @@
+//! `tollgate paths`: every deploy path, workflow → job → environment → role → trust
+//! condition, as text or as a Mermaid or Graphviz diagram, with broken links marked.
+
+use rayon::prelude::*;
+
+use crate::engine::{self, CheckOptions, Prepared};
+use crate::model::deploy::first_deploy_step;
+use crate::model::environment::{BranchPolicy, DeclaredEnvironment};
+use crate::model::repo::RepoContext;
+use crate::model::roles;
+use crate::model::{Job, Workflow};
+use crate::rules::deploy_path::deploy_path_bypass::{SUB, outside_environment, trusts_github};
+use crate::source::discover;
+use crate::source::{FileError, FileKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PathsFormat {
+    Text,
+    Mermaid,
+    Dot,
+}
+
+/// One link of a path: what it is, and what is wrong with it, if anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub broken: Option<String>,
+}
+
+impl Link {
+    fn ok(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            broken: None,
+        }
+    }
+
+    fn broken(label: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            broken: Some(why.into()),
+        }
+    }
+}
+
+/// workflow → job → environment → role → trust, as far as the path can be followed.
+#[derive(Clone, Debug)]
+pub struct DeployPath {
+    pub workflow: String,
+    pub job: String,
+    pub line: usize,
+    pub links: Vec<Link>,
+}
+
+impl DeployPath {
+    pub fn is_broken(&self) -> bool {
+        self.links.iter().any(|l| l.broken.is_some())
+    }
+}
+
+fn protection(env: &DeclaredEnvironment) -> String {
+    let reviewers = match env.reviewers.len() {
+        0 => "no reviewers".to_string(),
+        1 => "1 reviewer".to_string(),
+        n => format!("{n} reviewers"),
+    };
+    let branches = match &env.branch_policy {
+        BranchPolicy::Any => "any branch".to_string(),
+        BranchPolicy::ProtectedBranches => "protected branches".to_string(),
+        BranchPolicy::Custom(patterns) if patterns.is_empty() => "custom branches".to_string(),
+        BranchPolicy::Custom(patterns) => format!("branches {}", patterns.join(", ")),
+    };
+    format!(
+        "{reviewers}, self-review {}, admins {}, {branches} ({})",
+        if env.prevents_self_review() {
+            "prevented"
+        } else {
+            "allowed"
+        },
+        if env.admins_can_bypass() {
+            "can bypass"
+        } else {
+            "cannot bypass"
+        },
+        env.path
+    )
+}
+
+fn environment_link(repo: &RepoContext, config: &crate::config::Config, name: &str) -> Link {
+    let label = format!("environment {name}");
+    let declared = repo.environment(name);
+    let Some(env) = declared.first() else {
+        return if config
+            .declared_environments()
+            .any(|r| r.pattern.eq_ignore_ascii_case(name))
+        {
+            Link::ok(format!("{label}: named in the policy"))
+        } else {
+            Link::broken(label, "declared nowhere")
+        };
+    };
+    let summary = format!("{label}: {}", protection(env));
+    let requirement = config.requirement_for(name);
+    let weak = if env.reviewers.is_empty() {
+        Some("no required reviewers")
+    } else if requirement.as_ref().is_some_and(|r| r.prevent_self_review)
+        && !env.prevents_self_review()
+    {
+        Some("self-review allowed")
+    } else if env.branch_policy == BranchPolicy::Any {
+        Some("any branch can deploy")
+    } else {
+        None
+    };
+    match weak {
+        Some(why) if requirement.is_some() => Link::broken(summary, why),
+        _ => Link::ok(summary),
+    }
+}
+
+fn role_and_trust_links(repo: &RepoContext, job: &Job, environment: Option<&str>) -> Vec<Link> {
+    let mut links = Vec::new();
+    for step in job.steps() {
+        if !step.uses_action("aws-actions/configure-aws-credentials") {
+            continue;
+        }
+        let Some(arn) = step.with("role-to-assume").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        let Some(name) = roles::role_name_of(arn) else {
+            links.push(Link::broken(format!("role {arn}"), "chosen at run time"));
+            continue;
+        };
+        let declared: Vec<_> = repo
+            .files
+            .values()
+            .flat_map(roles::roles)
+            .filter(|r| r.name == name)
+            .collect();
+        let Some(role) = declared.first() else {
+            links.push(Link::broken(
+                format!("role {name}"),
+                "not declared in the repository",
+            ));
+            continue;
+        };
+        links.push(Link::ok(format!("role {name} ({})", role.file.path)));
+        for statement in role.trust.statements.iter().filter(|s| trusts_github(s)) {
+            let subs: Vec<&str> = statement
+                .conditions
+                .iter()
+                .filter(|c| c.key.eq_ignore_ascii_case(SUB))
+                .flat_map(|c| c.values.iter().map(|v| v.text))
+                .collect();
+            if subs.is_empty() {
+                links.push(Link::broken("trust: any sub", "no sub condition"));
+            }
+            for sub in subs {
+                let label = format!("trust sub {sub}");
+                let why =
+                    environment.and_then(|env| outside_environment(sub, env, sub.contains('*')));
+                links.push(match (environment, why) {
+                    (None, _) => Link::broken(label, "job has no environment"),
+                    (Some(_), Some(why)) => Link::broken(label, format!("{why} can assume it")),
+                    (Some(_), None) => Link::ok(label),
+                });
+            }
+        }
+    }
+    links
+}
+
+/// Every deploy path under the given paths, plus the files that could not be read.
+pub fn collect(options: &CheckOptions) -> (Vec<DeployPath>, Vec<FileError>) {
+    let Prepared {
+        config,
+        mut errors,
+        repo,
+        late,
+        ..
+    } = engine::prepare(options);
+    let results: Vec<Result<Vec<DeployPath>, FileError>> = late
+        .par_iter()
+        .map(|candidate| {
+            let Some(file) = discover::load(candidate)? else {
+                return Ok(Vec::new());
+            };
+            if file.kind != FileKind::Workflow {
+                return Ok(Vec::new());
+            }
+            let Some(workflow) = Workflow::new(&file) else {
+                return Ok(Vec::new());
+            };
+            let mut paths = Vec::new();
+            for job in workflow.jobs() {
+                if first_deploy_step(&job).is_none() {
+                    continue;
+                }
+                let environment = job.environment();
+                let mut links = vec![match environment {
+                    Some(name) if name.contains("${{") => {
+                        Link::broken(format!("environment {name}"), "chosen at run time")
+                    }
+                    Some(name) => environment_link(&repo, &config, name),
+                    None => Link::broken("no environment", "nothing gates this deploy"),
+                }];
+                links.extend(role_and_trust_links(&repo, &job, environment));
+                let line = workflow
+                    .root
+                    .key_span(&job.route)
+                    .map_or(1, |span| file.position(span.start).line);
+                paths.push(DeployPath {
+                    workflow: file.path.clone(),
+                    job: job.id.to_string(),
+                    line,
+                    links,
+                });
+            }
+            Ok(paths)
+        })
+        .collect();
+    let mut paths = Vec::new();
+    for result in results {
+        match result {
+            Ok(found) => paths.extend(found),
+            Err(error) => errors.push(error),
+        }
+    }
+    paths.sort_by(|a, b| (&a.workflow, a.line).cmp(&(&b.workflow, b.line)));
+    (paths, errors)
+}
+
+pub fn render(paths: &[DeployPath], format: PathsFormat) -> String {
+    match format {
+        PathsFormat::Text => text(paths),
+        PathsFormat::Mermaid => mermaid(paths),
+        PathsFormat::Dot => dot(paths),
+    }
+}
+
+fn text(paths: &[DeployPath]) -> String {
+    let mut out = String::new();
+    for path in paths {
+        out.push_str(&format!(
+            "{} › job {} (line {}){}\n",
+            path.workflow,
+            path.job,
+            path.line,
+            if path.is_broken() { "  [broken]" } else { "" }
+        ));
+        for link in &path.links {
+            match &link.broken {
+                Some(why) => out.push_str(&format!("  ✗ {}: {why}\n", link.label)),
+                None => out.push_str(&format!("  → {}\n", link.label)),
+            }
+        }
+    }
+    let broken = paths.iter().filter(|p| p.is_broken()).count();
+    out.push_str(&format!(
+        "{} deploy path(s), {broken} broken\n",
+        paths.len()
+    ));
+    out
+}
+
+/// Text safe inside a quoted Mermaid label.
+fn mermaid_label(text: &str) -> String {
+    text.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+}
+
+fn mermaid(paths: &[DeployPath]) -> String {
+    let mut out = String::from("flowchart LR\n");
+    let mut broken_nodes = Vec::new();
+    for (p, path) in paths.iter().enumerate() {
+        let workflow = format!("w{p}");
+        out.push_str(&format!(
+            "  {workflow}[\"{}\"]\n",
+            mermaid_label(&path.workflow)
+        ));
+        let job = format!("p{p}j");
+        out.push_str(&format!(
+            "  {job}[\"job {}\"]\n  {workflow} --> {job}\n",
+            mermaid_label(&path.job)
+        ));
+        let mut previous = job;
+        for (l, link) in path.links.iter().enumerate() {
+            let node = format!("p{p}l{l}");
+            let label = match &link.broken {
+                Some(why) => format!(
+                    "{}<br/>✗ {why}",
+                    mermaid_label(&link.label),
+                    why = mermaid_label(why)
+                ),
+                None => mermaid_label(&link.label),
+            };
+            out.push_str(&format!("  {node}[\"{label}\"]\n"));
+            let arrow = if link.broken.is_some() { "-.->" } else { "-->" };
+            out.push_str(&format!("  {previous} {arrow} {node}\n"));
+            if link.broken.is_some() {
+                broken_nodes.push(node.clone());
+            }
+            previous = node;
+        }
+    }
+    out.push_str("  classDef broken stroke:#d00,stroke-width:2px,color:#d00\n");
+    if !broken_nodes.is_empty() {
+        out.push_str(&format!("  class {} broken\n", broken_nodes.join(",")));
+    }
+    out
+}
+
+/// Text safe inside a quoted DOT string.
+fn dot_label(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn dot(paths: &[DeployPath]) -> String {
+    let mut out = String::from(
+        "digraph deploy_paths {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+    );
+    for (p, path) in paths.iter().enumerate() {
+        out.push_str(&format!(
+            "  w{p} [label=\"{}\", shape=folder];\n",
+            dot_label(&path.workflow)
+        ));
+        out.push_str(&format!(
+            "  p{p}j [label=\"job {}\"];\n  w{p} -> p{p}j;\n",
+            dot_label(&path.job)
+        ));
+        let mut previous = format!("p{p}j");
+        for (l, link) in path.links.iter().enumerate() {
+            let node = format!("p{p}l{l}");
+            match &link.broken {
+                Some(why) => {
+                    out.push_str(&format!(
+                        "  {node} [label=\"{}\\n✗ {}\", color=red, fontcolor=red];\n  {previous} -> {node} [color=red, style=dashed];\n",
+                        dot_label(&link.label),
+                        dot_label(why)
+                    ));
+                }
+                None => {
+                    out.push_str(&format!(
+                        "  {node} [label=\"{}\"];\n  {previous} -> {node};\n",
+                        dot_label(&link.label)
+                    ));
+                }
+            }
+            previous = node;
+        }
+    }
+    out.push_str("}\n");
+    out
+}
