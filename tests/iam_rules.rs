@@ -3,8 +3,11 @@
 //! `safe*` must give no finding; the others must give at least one, and their findings are
 //! snapshotted. Files under `clean/` must give no finding from any rule.
 
-
-#![expect(clippy::unwrap_used, clippy::panic, reason = "a test harness fails by panicking")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test harness fails by panicking"
+)]
 use std::path::{Path, PathBuf};
 
 use tollgate::config::Config;
@@ -38,7 +41,9 @@ fn run(path: &Path, rules: &[&'static dyn Rule]) -> Vec<String> {
     let file = engine::load_one(path, &display)
         .unwrap_or_else(|e| panic!("{display}: {}", e.message))
         .unwrap_or_else(|| panic!("{display}: not read as a policy file"));
-    engine::check_file(&file, rules, &Config::default())
+    let mut findings = engine::check_file(&file, rules, &Config::default());
+    findings.sort_by_key(|f| (f.region.line, f.region.column, f.rule));
+    findings
         .into_iter()
         .map(|f| {
             format!(

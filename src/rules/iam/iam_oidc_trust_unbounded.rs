@@ -98,7 +98,7 @@ fn exact(condition: &Condition) -> bool {
 }
 
 /// How far one `sub` value opens the role: severity and wording, or `None` when it binds.
-fn judge_sub(text: &str) -> Option<(Severity, String)> {
+pub fn judge_sub(text: &str) -> Option<(Severity, String)> {
     if text.contains("${") {
         return None;
     }
