@@ -41,7 +41,9 @@ fn run(path: &Path, rules: &[&'static dyn Rule]) -> Vec<String> {
     let file = engine::load_one(path, &display)
         .unwrap_or_else(|e| panic!("{display}: {}", e.message))
         .unwrap_or_else(|| panic!("{display}: not read as a policy file"));
-    engine::check_file(&file, rules, &Config::default(), &Default::default())
+    let mut findings = engine::check_file(&file, rules, &Config::default(), &Default::default());
+    findings.sort_by_key(|f| (f.region.line, f.region.column, f.rule));
+    findings
         .into_iter()
         .map(|f| {
             format!(
@@ -93,4 +95,94 @@ fn rule_fixtures_fire_and_safe_twins_stay_quiet() {
         checked += 1;
     }
     assert!(checked > 10);
+}
+
+/// The peers' Vault corpus (beside the repository as `../shared`, when present): every file
+/// Vault accepts parses, and OpenBao's parse-error cases are errors with a line and column.
+#[test]
+fn vault_corpus_parses_and_openbao_errors_have_positions() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/peers/vault");
+    let Ok(labels) = std::fs::read_to_string(corpus.join("openbao/labels.tsv")) else {
+        eprintln!("skipped: {} not present", corpus.display());
+        return;
+    };
+    let mut bad = std::collections::HashSet::new();
+    for line in labels.lines().skip(1) {
+        let mut fields = line.split('\t');
+        let (Some(file), Some(label)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if let Some(message) = label.strip_prefix("parse-error: ") {
+            let path = corpus.join("openbao").join(file);
+            let error = engine::load_one(&path, file).err().unwrap();
+            assert!(
+                error.line.is_some() && error.column.is_some(),
+                "{file}: no position"
+            );
+            let first = message.split(" | ").next().unwrap();
+            let wanted = first.split(" on line").next().unwrap();
+            assert!(
+                error.message.contains(wanted),
+                "{file}: {} lacks {wanted}",
+                error.message
+            );
+            bad.insert(path);
+        }
+    }
+    let mut stack = vec![corpus];
+    let mut parsed = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(ext, "hcl" | "tf") || bad.contains(&path) {
+                continue;
+            }
+            let result = engine::load_one(&path, &path.to_string_lossy());
+            assert!(
+                result.is_ok(),
+                "{}: {:?}",
+                path.display(),
+                result.err().map(|e| e.message)
+            );
+            parsed += 1;
+        }
+    }
+    assert!(parsed > 40, "{parsed}");
+}
+
+/// Broken inputs are errors naming the file and position, never panics.
+#[test]
+fn bad_inputs_are_positioned_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("a.tf", "resource \"aws_iam_role\" \"x\" {\n  name = \n"),
+        ("b.hcl", "path \"secret/*\" {\n  capabilities = [\"read\"\n"),
+        (
+            "c.tf",
+            "resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOF\n{ \"Statement\": [ }\nEOF\n}\n",
+        ),
+        ("d.policy", "path \"x\" { capabilities = [\"read\"] } }"),
+        ("e.hcl", "\u{0}\u{1}path"),
+    ];
+    for (name, text) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        match engine::load_one(&path, name) {
+            Err(error) => {
+                assert_eq!(error.path, name);
+                assert!(error.line.is_some(), "{name}: {}", error.message);
+            }
+            Ok(file) => {
+                // Accepted as something else (a heredoc that is not JSON stays a string).
+                let file =
+                    file.map(|f| engine::check_file(&f, rules::registry(), &Config::default(), &Default::default()));
+                assert!(file.is_none_or(|f| f.len() < 100), "{name}");
+            }
+        }
+    }
 }

@@ -115,19 +115,21 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &environment::environment_admin_bypass::EnvironmentAdminBypass,
         &environment::environment_any_branch::EnvironmentAnyBranch,
         &environment::environment_unprotected::EnvironmentUnprotected,
+        &workflow::excessive_permissions::ExcessivePermissions,
         &iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded,
         &iam::iam_privilege_escalation::IamPrivilegeEscalation,
         &iam::iam_trust_any_principal::IamTrustAnyPrincipal,
         &iam::iam_unknown_action::IamUnknownAction,
         &iam::iam_wildcard_action::IamWildcardAction,
         &iam::iam_wildcard_resource::IamWildcardResource,
-        &workflow::excessive_permissions::ExcessivePermissions,
         &workflow::long_ttl::LongTtl,
         &workflow::standing_credentials::StandingCredentials,
         &environment::self_review_allowed::SelfReviewAllowed,
         &workflow::template_injection::TemplateInjection,
         &workflow::unprotected_deploy::UnprotectedDeploy,
         &workflow::unpinned_action::UnpinnedAction,
+        &vault::vault_jwt_unbounded::VaultJwtUnbounded,
+        &vault::vault_overbroad_policy::VaultOverbroadPolicy,
     ]
 }
 

@@ -390,6 +390,10 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
             if kind == FileKind::Other {
                 return Ok(None);
             }
+            let mut root = root;
+            if kind == FileKind::CloudFormation {
+                graft_string_policies(&text, &mut root);
+            }
             Ok(Some(SourceFile::new(
                 candidate.display.clone(),
                 candidate.fs_path.clone(),
@@ -413,6 +417,46 @@ fn io_reason(error: &std::io::Error) -> String {
 /// Cheap test for the content markers of a workflow, an IAM policy or a cloud template.
 fn could_be_document(text: &str) -> bool {
     text.contains("jobs") || text.contains("Statement") || text.contains("AWS")
+}
+
+/// CloudFormation accepts a policy document written as a JSON string (`PolicyDocument: |`).
+/// The string's source text is still JSON, indentation and all, so it is parsed in place and
+/// grafted into the tree with spans into the template.
+fn graft_string_policies(text: &str, root: &mut Node) {
+    let mut stack: Vec<&mut Node> = vec![root];
+    while let Some(node) = stack.pop() {
+        match &mut node.kind {
+            super::NodeKind::Map(entries) => {
+                for entry in entries.iter_mut() {
+                    let is_policy = matches!(
+                        entry.key.as_str(),
+                        Some("PolicyDocument" | "AssumeRolePolicyDocument")
+                    );
+                    let raw = text.get(entry.value.span.start..entry.value.span.end);
+                    if is_policy
+                        && let Some(raw) = raw
+                        && entry
+                            .value
+                            .as_str()
+                            .is_some_and(|s| s.trim_start().starts_with('{'))
+                    {
+                        // Skip the block header (`|`, `|-`, `>`) up to the first `{`.
+                        if let Some(brace) = raw.find('{')
+                            && let Ok(mut parsed) = yaml::parse(&raw[brace..])
+                            && parsed.as_map().is_some()
+                        {
+                            parsed.shift(entry.value.span.start + brace);
+                            entry.value = parsed;
+                            continue;
+                        }
+                    }
+                    stack.push(&mut entry.value);
+                }
+            }
+            super::NodeKind::Seq(items) => stack.extend(items.iter_mut()),
+            super::NodeKind::Scalar { .. } => {}
+        }
+    }
 }
 
 /// A broken `.hcl` file that still reads like a Vault policy deserves an error.

@@ -98,7 +98,7 @@ fn exact(condition: &Condition) -> bool {
 }
 
 /// How far one `sub` value opens the role: severity and wording, or `None` when it binds.
-fn judge_sub(text: &str) -> Option<(Severity, String)> {
+pub fn judge_sub(text: &str) -> Option<(Severity, String)> {
     if text.contains("${") {
         return None;
     }
@@ -158,7 +158,8 @@ impl Rule for IamOidcTrustUnbounded {
     fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
         for policy in iam::policies(file) {
             for statement in &policy.statements {
-                if !statement.allow || !statement.is_trust() || !is_github_provider(statement) {
+                // A GitHub `Federated` principal makes it a trust statement, whatever its actions say.
+                if !statement.allow || statement.not_action || !is_github_provider(statement) {
                     continue;
                 }
                 self.check_statement(cx, statement);

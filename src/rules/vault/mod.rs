@@ -1,1 +1,4 @@
-//! Rules over Vault policies and Vault roles.
+//! Rules over Vault policies and the Vault provider's roles.
+
+pub mod vault_jwt_unbounded;
+pub mod vault_overbroad_policy;

@@ -1,9 +1,12 @@
-//! `long-ttl` (workflow part): credentials requested for longer than `max_credential_ttl`.
+//! `long-ttl`: credentials requested or allowed for longer than `max_credential_ttl`, in
+//! workflows (`role-duration-seconds`), IAM roles (`MaxSessionDuration`) and Vault roles
+//! (`token_ttl`, `max_sts_ttl`, …, and roles that set none and inherit Vault's 768h).
 
 use crate::config::parse_duration;
 use crate::finding::{Location, Severity};
-use crate::model::Step;
+use crate::model::{Step, iam, vault};
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
+use crate::source::{FileKind, SourceFile};
 
 pub struct LongTtl;
 
@@ -16,6 +19,17 @@ crate::rule_meta!(
 Reports credentials requested for longer than `max_credential_ttl` in `tollgate.yml` (default
 `1h`). In workflows: `role-duration-seconds` of `aws-actions/configure-aws-credentials` and
 `access_token_lifetime` of `google-github-actions/auth`.
+
+In IAM: a role's `MaxSessionDuration` (CloudFormation) or `max_session_duration`
+(Terraform `aws_iam_role`).
+
+In Vault roles written in Terraform: `default_sts_ttl` and `max_sts_ttl` of
+`vault_aws_secret_backend_role`; `ttl`, `max_ttl`, `token_ttl`, `token_max_ttl` and
+`token_explicit_max_ttl` of `vault_jwt_auth_backend_role`, `vault_token_auth_backend_role`,
+`vault_approle_auth_backend_role` and `vault_kubernetes_auth_backend_role` (seconds, or units
+as Vault takes them: `15m`, `12h`). A role that sets no maximum inherits the mount's or the
+system's (768h unless tuned): that is reported too, unless the same file declares a mount or
+auth backend tuned to `max_lease_ttl` within the limit.
 
 ## Why is this bad
 A short-lived credential is only short-lived if it is asked for briefly. A deploy that takes
@@ -38,7 +52,22 @@ compromised step keeps working for as long as it was issued for.
           role-duration-seconds: 900
 ```
 
+```hcl
+resource "vault_jwt_auth_backend_role" "ci" {
+  token_ttl     = 300
+  token_max_ttl = 900
+}
+```
+
+```hcl
+resource "vault_jwt_auth_backend_role" "ci" {
+  token_ttl = 43200
+}
+```
+
 ## References
+- https://developer.hashicorp.com/vault/docs/concepts/tokens#token-time-to-live-periodic-tokens-and-explicit-max-ttls
+- https://registry.terraform.io/providers/hashicorp/vault/latest/docs/resources/aws_secret_backend_role
 - https://github.com/aws-actions/configure-aws-credentials#session-duration
 - https://github.com/google-github-actions/auth#inputs-generating-oauth-20-access-tokens
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html#id_roles_use_view-role-max-session
@@ -57,6 +86,17 @@ const LIFETIME_INPUTS: [(&str, &str); 2] = [
 impl Rule for LongTtl {
     fn meta(&self) -> &'static RuleMeta {
         Self::META
+    }
+
+    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+        match file.kind {
+            FileKind::CloudFormation => Self::check_iam(cx, file),
+            FileKind::Terraform => {
+                Self::check_iam(cx, file);
+                Self::check_vault(cx, file);
+            }
+            _ => {}
+        }
     }
 
     fn check_step(&self, cx: &mut Cx, _host: &StepHost, step: &Step) {
@@ -80,6 +120,133 @@ impl Rule for LongTtl {
                     ),
                     Location::value(step.with_route(input)),
                 ));
+            }
+        }
+    }
+}
+
+/// Vault role resources and the TTL attributes each takes; the last group are the ones that
+/// cap the credential (when none is set, the mount's or system's maximum applies).
+const VAULT_ROLES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "vault_aws_secret_backend_role",
+        &["default_sts_ttl", "max_sts_ttl"],
+        &["max_sts_ttl"],
+    ),
+    (
+        "vault_jwt_auth_backend_role",
+        &[
+            "ttl",
+            "max_ttl",
+            "token_ttl",
+            "token_max_ttl",
+            "token_explicit_max_ttl",
+        ],
+        &["max_ttl", "token_max_ttl", "token_explicit_max_ttl"],
+    ),
+    (
+        "vault_token_auth_backend_role",
+        &[
+            "ttl",
+            "max_ttl",
+            "token_ttl",
+            "token_max_ttl",
+            "token_explicit_max_ttl",
+        ],
+        &["max_ttl", "token_max_ttl", "token_explicit_max_ttl"],
+    ),
+    (
+        "vault_approle_auth_backend_role",
+        &["token_ttl", "token_max_ttl", "token_explicit_max_ttl"],
+        &["token_max_ttl", "token_explicit_max_ttl"],
+    ),
+    (
+        "vault_kubernetes_auth_backend_role",
+        &["token_ttl", "token_max_ttl", "token_explicit_max_ttl"],
+        &["token_max_ttl", "token_explicit_max_ttl"],
+    ),
+];
+
+/// Vault's system default `max_lease_ttl`.
+const VAULT_SYSTEM_MAX: u64 = 768 * 3600;
+
+impl LongTtl {
+    fn check_iam(cx: &mut Cx, file: &SourceFile) {
+        for duration in iam::session_durations(file) {
+            let Some(seconds) = parse_duration(duration.value.text) else {
+                continue;
+            };
+            if seconds > cx.config.max_credential_ttl {
+                cx.report(Self::META.finding(
+                    format!(
+                        "role `{}` allows sessions of {}, longer than the {} allowed by max_credential_ttl",
+                        duration.owner,
+                        human(seconds),
+                        cx.config.max_credential_ttl_text
+                    ),
+                    Location::value(duration.value.route),
+                ));
+            }
+        }
+    }
+
+    fn check_vault(cx: &mut Cx, file: &SourceFile) {
+        let Some(root) = &file.root else {
+            return;
+        };
+        let limit = cx.config.max_credential_ttl;
+        let tuned = vault::declared_mount_max_ttl(root);
+        for (kind, keys, caps) in VAULT_ROLES {
+            for (name, body, route) in vault::resources(root, kind) {
+                // STS TTLs apply only to STS credential types; iam_user is standing-credentials'.
+                if *kind == "vault_aws_secret_backend_role"
+                    && body.get_str("credential_type") == Some("iam_user")
+                {
+                    continue;
+                }
+                for key in *keys {
+                    let Some(value) = vault::attr(body, &route, key) else {
+                        continue;
+                    };
+                    let Some(seconds) = parse_duration(value.text) else {
+                        continue;
+                    };
+                    if seconds > limit {
+                        cx.report(Self::META.finding(
+                            format!(
+                                "`{key}` of {} on `{kind}.{name}` is longer than the {} allowed by max_credential_ttl",
+                                human(seconds),
+                                cx.config.max_credential_ttl_text
+                            ),
+                            Location::value(value.route),
+                        ));
+                    }
+                }
+                let capped = caps.iter().any(|key| {
+                    body.get(key)
+                        .and_then(|n| n.as_str())
+                        .and_then(parse_duration)
+                        .is_some_and(|s| s > 0)
+                });
+                let inherited = tuned.unwrap_or(VAULT_SYSTEM_MAX);
+                if !capped && inherited > limit {
+                    let source = if tuned.is_some() {
+                        "the mount's tuned maximum"
+                    } else {
+                        "the mount or system default, 768h unless tuned"
+                    };
+                    cx.report(
+                        Self::META
+                            .finding(
+                                format!(
+                                    "`{kind}.{name}` sets no maximum TTL ({}), so its credentials may live {} ({source})",
+                                    caps.join(", "),
+                                    human(inherited)
+                                ),
+                                Location::key(route.clone()),
+                            ),
+                    );
+                }
             }
         }
     }

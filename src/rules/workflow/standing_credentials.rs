@@ -33,6 +33,10 @@ repository secrets instead of short-lived credentials minted by GitHub's OIDC fe
 In a composite action, which cannot read secrets, the same environment variables set from the
 action's `inputs` are reported: the caller is handing the action a stored key.
 
+In Terraform, a Vault AWS secrets role (`vault_aws_secret_backend_role`) with
+`credential_type = "iam_user"`: each read creates a real IAM user with an access key that
+lives for the mount's lease (768h unless tuned), and revoking is Vault's job alone.
+
 ## Why is this bad
 A stored key works for anyone who reads it, from anywhere, until someone rotates it. Every
 workflow, branch and pull request job that can read the secret holds standing access to
@@ -60,7 +64,16 @@ the hour, and the cloud side can bind them to one repository, branch or environm
           aws-region: eu-west-1
 ```
 
+```hcl
+resource "vault_aws_secret_backend_role" "deploy" {
+  credential_type = "iam_user"
+}
+```
+
+Use `credential_type = "assumed_role"` with `role_arns` and a short `max_sts_ttl`.
+
 ## References
+- https://developer.hashicorp.com/vault/docs/secrets/aws#credential-types
 - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
 - https://github.com/aws-actions/configure-aws-credentials#oidc
 - https://github.com/google-github-actions/auth#preferred-direct-workload-identity-federation
@@ -353,6 +366,30 @@ impl Scan<'_, '_> {
 impl Rule for StandingCredentials {
     fn meta(&self) -> &'static RuleMeta {
         Self::META
+    }
+
+    fn check_document(&self, cx: &mut Cx, file: &crate::source::SourceFile) {
+        if file.kind != crate::source::FileKind::Terraform {
+            return;
+        }
+        let Some(root) = &file.root else {
+            return;
+        };
+        for (name, body, route) in
+            crate::model::vault::resources(root, "vault_aws_secret_backend_role")
+        {
+            let Some(value) = crate::model::vault::attr(body, &route, "credential_type") else {
+                continue;
+            };
+            if value.text == "iam_user" {
+                cx.report(Self::META.finding(
+                    format!(
+                        "Vault AWS role `{name}` mints IAM users with access keys that live for the mount's lease; use `assumed_role`"
+                    ),
+                    Location::value(value.route),
+                ));
+            }
+        }
     }
 
     fn check_workflow(&self, cx: &mut Cx, workflow: &Workflow) {
