@@ -179,8 +179,14 @@ fn bad_inputs_are_positioned_errors() {
             }
             Ok(file) => {
                 // Accepted as something else (a heredoc that is not JSON stays a string).
-                let file =
-                    file.map(|f| engine::check_file(&f, rules::registry(), &Config::default(), &Default::default()));
+                let file = file.map(|f| {
+                    engine::check_file(
+                        &f,
+                        rules::registry(),
+                        &Config::default(),
+                        &Default::default(),
+                    )
+                });
                 assert!(file.is_none_or(|f| f.len() < 100), "{name}");
             }
         }
