@@ -36,3 +36,16 @@ fn rules_md_is_up_to_date() {
         );
     }
 }
+
+/// The README's rule table lists every rule the registry has.
+#[test]
+fn readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let missing: Vec<&str> = tollgate::rules::all_meta()
+        .iter()
+        .map(|meta| meta.id)
+        .filter(|id| !readme.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(missing.is_empty(), "README.md's rule table lacks {missing:?}");
+}
