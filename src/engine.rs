@@ -226,10 +226,24 @@ pub fn check_file(
     }
     let drafts = std::mem::take(&mut cx.drafts);
     let suppressions = suppress::scan(file);
+    // A finding may sit in another file (a trust policy reached from a workflow job): the
+    // suppression that counts is the one beside it, in that file.
+    let mut elsewhere: HashMap<String, suppress::Suppressions> = HashMap::new();
     let mut findings: Vec<Finding> = drafts
         .into_iter()
         .map(|draft| resolve(file, repo, draft, config))
-        .filter(|finding| !suppressions.suppresses(finding))
+        .filter(|finding| {
+            if finding.region.path == file.path {
+                return !suppressions.suppresses(finding);
+            }
+            let Some(other) = repo.file(&finding.region.path) else {
+                return true;
+            };
+            !elsewhere
+                .entry(other.path.clone())
+                .or_insert_with(|| suppress::scan(other))
+                .suppresses(finding)
+        })
         .collect();
     if config.rule_enabled(rules::meta::suppression_without_reason::META.id) {
         findings.extend(suppressions.without_reason(file));

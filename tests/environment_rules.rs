@@ -102,3 +102,32 @@ fn trust_bound_to_a_branch_bypasses_the_environment() {
 fn trust_bound_to_the_environment_does_not() {
     assert_eq!(findings("deploy-path/bound"), Vec::new());
 }
+
+#[test]
+fn a_cross_file_finding_is_suppressed_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = fixture("deploy-path/bypass");
+    for relative in [
+        ".github/workflows/deploy.yml",
+        "tollgate.yml",
+        "infra/roles.tf",
+    ] {
+        let target = dir.path().join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let mut text = std::fs::read_to_string(source.join(relative)).unwrap();
+        if relative == "infra/roles.tf" {
+            // The comment goes on the line above the trust condition the finding points at.
+            text = text.replacen(
+                "          \"token.actions.githubusercontent.com:sub\"",
+                "          # tollgate: ignore[deploy-path-bypass] only this workflow runs on main\n          \"token.actions.githubusercontent.com:sub\"",
+                1,
+            );
+        }
+        std::fs::write(target, text).unwrap();
+    }
+    let report = engine::check(&CheckOptions {
+        paths: vec![dir.path().to_path_buf()],
+        config: None,
+    });
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
