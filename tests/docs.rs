@@ -47,5 +47,8 @@ fn readme_lists_every_rule() {
         .map(|meta| meta.id)
         .filter(|id| !readme.contains(&format!("| `{id}` |")))
         .collect();
-    assert!(missing.is_empty(), "README.md's rule table lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README.md's rule table lacks {missing:?}"
+    );
 }

@@ -82,6 +82,13 @@ fn bool_field(parent: &Node, key: &str, route: &Route) -> Option<Field<bool>> {
     })
 }
 
+fn minutes_field(parent: &Node, key: &str, route: &Route) -> Option<Field<u64>> {
+    Some(Field {
+        value: parent.get_str(key)?.parse().ok()?,
+        route: route.key(key),
+    })
+}
+
 /// Every environment a settings or Terraform file declares.
 pub fn declared_in(file: &SourceFile) -> Vec<DeclaredEnvironment> {
     let Some(root) = &file.root else {
@@ -154,13 +161,7 @@ fn from_settings(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
                 can_admins_bypass: bool_field(item, "can_admins_bypass", &route),
                 branch_policy,
                 branch_policy_route,
-                wait_timer: item
-                    .get_str("wait_timer")
-                    .and_then(|t| t.parse().ok())
-                    .map(|value| Field {
-                        value,
-                        route: route.key("wait_timer"),
-                    }),
+                wait_timer: minutes_field(item, "wait_timer", &route),
                 route,
             })
         })
@@ -254,13 +255,7 @@ fn from_terraform(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
                 can_admins_bypass: bool_field(block, "can_admins_bypass", &route),
                 branch_policy_route: policy_block.map(|_| route.key("deployment_branch_policy")),
                 branch_policy,
-                wait_timer: block
-                    .get_str("wait_timer")
-                    .and_then(|t| t.parse().ok())
-                    .map(|value| Field {
-                        value,
-                        route: route.key("wait_timer"),
-                    }),
+                wait_timer: minutes_field(block, "wait_timer", &route),
                 route,
             })
         })

@@ -1,7 +1,7 @@
 //! `environment-admin-bypass`: administrators can deploy past the protection rules.
 
 use crate::finding::{Location, Severity};
-use crate::rules::environment::{governed, policy_location};
+use crate::rules::environment::{governed, report_against_policy};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -73,11 +73,7 @@ impl Rule for EnvironmentAdminBypass {
                     Location::value(env.name_route.clone()),
                 ),
             };
-            let mut draft = Self::META.finding(message, location);
-            if let Some(policy) = policy_location(cx, &requirement) {
-                draft = draft.related(policy);
-            }
-            cx.report(draft);
+            report_against_policy(cx, Self::META.finding(message, location), &requirement);
         }
     }
 }

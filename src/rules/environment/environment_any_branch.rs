@@ -3,7 +3,7 @@
 use crate::config::BranchRequirement;
 use crate::finding::{Location, Severity};
 use crate::model::environment::BranchPolicy;
-use crate::rules::environment::{governed, policy_location};
+use crate::rules::environment::{governed, report_against_policy};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -86,11 +86,11 @@ impl Rule for EnvironmentAnyBranch {
             let Some((message, severity)) = problem else {
                 continue;
             };
-            let mut draft = Self::META.finding(message, at_policy()).severity(severity);
-            if let Some(policy) = policy_location(cx, &requirement) {
-                draft = draft.related(policy);
-            }
-            cx.report(draft);
+            report_against_policy(
+                cx,
+                Self::META.finding(message, at_policy()).severity(severity),
+                &requirement,
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `environment-unprotected`: a production environment that needs no (or too little) approval.
 
 use crate::finding::{Location, Severity};
-use crate::rules::environment::{governed, policy_location};
+use crate::rules::environment::{governed, report_against_policy};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -116,11 +116,11 @@ impl Rule for EnvironmentUnprotected {
                 ));
             }
             for (message, location, severity) in problems {
-                let mut draft = Self::META.finding(message, location).severity(severity);
-                if let Some(policy) = policy_location(cx, &requirement) {
-                    draft = draft.related(policy);
-                }
-                cx.report(draft);
+                report_against_policy(
+                    cx,
+                    Self::META.finding(message, location).severity(severity),
+                    &requirement,
+                );
             }
         }
     }

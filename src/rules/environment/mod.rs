@@ -7,7 +7,7 @@ pub mod environment_unprotected;
 pub mod self_review_allowed;
 
 use crate::config::EnvironmentRequirement;
-use crate::finding::Location;
+use crate::finding::{Draft, Location};
 use crate::model::environment::DeclaredEnvironment;
 use crate::rules::Cx;
 use crate::source::Route;
@@ -35,4 +35,13 @@ pub fn policy_location(cx: &Cx, requirement: &EnvironmentRequirement) -> Option<
                 requirement.pattern
             )),
     )
+}
+
+/// Reports a finding with the policy entry that makes it wrong as a related location.
+pub fn report_against_policy(cx: &mut Cx, draft: Draft, requirement: &EnvironmentRequirement) {
+    let draft = match policy_location(cx, requirement) {
+        Some(policy) => draft.related(policy),
+        None => draft,
+    };
+    cx.report(draft);
 }

@@ -1,7 +1,7 @@
 //! `self-review-allowed`: a production environment whose reviewers may approve their own runs.
 
 use crate::finding::{Location, Severity};
-use crate::rules::environment::{governed, policy_location};
+use crate::rules::environment::{governed, report_against_policy};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -82,11 +82,7 @@ impl Rule for SelfReviewAllowed {
                     Location::value(env.name_route.clone()),
                 ),
             };
-            let mut draft = Self::META.finding(message, location);
-            if let Some(policy) = policy_location(cx, &requirement) {
-                draft = draft.related(policy);
-            }
-            cx.report(draft);
+            report_against_policy(cx, Self::META.finding(message, location), &requirement);
         }
     }
 }
