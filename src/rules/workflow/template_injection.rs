@@ -110,7 +110,7 @@ impl Rule for TemplateInjection {
         Self::META
     }
 
-    fn check_step(&self, cx: &mut Cx, _host: &StepHost, step: &Step) {
+    fn check_step(&self, cx: &mut Cx, host: &StepHost, step: &Step) {
         let (route, code, sink_name) = if let Some(code) = step.run() {
             (step.route.key("run"), code, "a shell script")
         } else if step.uses_action("actions/github-script") {
@@ -121,21 +121,31 @@ impl Rule for TemplateInjection {
         } else {
             return;
         };
+        let carried = Carried::reaching(host, step);
         for expression in expr::expressions(code) {
             let worst = expr::contexts(expression.inner)
                 .into_iter()
-                .filter_map(|context| danger(&context).map(|severity| (severity, context)))
+                .filter_map(|context| {
+                    if let Some(origin) = carried.origin(&context) {
+                        let message = format!(
+                            "`{context}` carries the attacker-controllable `{origin}` and is expanded into {sink_name}"
+                        );
+                        return Some((Severity::High, message));
+                    }
+                    let severity = danger(&context)?;
+                    let message = match severity {
+                        Severity::High => format!(
+                            "`{context}` is attacker-controllable and is expanded into {sink_name}"
+                        ),
+                        _ => format!(
+                            "`{context}` can be chosen by whoever triggers the workflow and is expanded into {sink_name}"
+                        ),
+                    };
+                    Some((severity, message))
+                })
                 .max_by_key(|(severity, _)| *severity);
-            let Some((severity, context)) = worst else {
+            let Some((severity, message)) = worst else {
                 continue;
-            };
-            let message = match severity {
-                Severity::High => {
-                    format!("`{context}` is attacker-controllable and is expanded into {sink_name}")
-                }
-                _ => format!(
-                    "`{context}` can be chosen by whoever triggers the workflow and is expanded into {sink_name}"
-                ),
             };
             cx.report(
                 Self::META
@@ -148,6 +158,115 @@ impl Rule for TemplateInjection {
             );
         }
     }
+}
+
+/// Attacker-controlled values carried one hop into other contexts: `env.X` set from one (at
+/// workflow, job or step level) and `steps.ID.outputs.NAME` written to `$GITHUB_OUTPUT` from
+/// one by an earlier step. Expanding those is the same injection, one step removed.
+struct Carried {
+    /// Context (`env.TITLE`, `steps.meta.outputs.title`) → the untrusted context it carries.
+    origins: Vec<(String, String)>,
+}
+
+impl Carried {
+    fn reaching(host: &StepHost, step: &Step) -> Self {
+        let mut origins = Vec::new();
+        let mut env_blocks = Vec::new();
+        let steps = match host {
+            StepHost::Job(workflow, job) => {
+                env_blocks.extend(workflow.root.get("env"));
+                env_blocks.extend(job.node.get("env"));
+                job.steps()
+            }
+            StepHost::Action(action) => action.steps(),
+        };
+        let earlier_steps: Vec<Step> = steps
+            .into_iter()
+            .take_while(|s| s.route != step.route)
+            .collect();
+        env_blocks.extend(step.node.get("env"));
+        for env in env_blocks {
+            for (name, value) in env.entries() {
+                if let Some(origin) = value.as_str().and_then(untrusted_in) {
+                    origins.push((format!("env.{name}"), origin));
+                }
+            }
+        }
+        for earlier in &earlier_steps {
+            let (Some(id), Some(run)) = (earlier.node.get_str("id"), earlier.run()) else {
+                continue;
+            };
+            let step_env: Vec<(String, String)> = earlier
+                .node
+                .get("env")
+                .map(|env| {
+                    env.entries()
+                        .filter_map(|(name, value)| {
+                            Some((name.to_string(), value.as_str().and_then(untrusted_in)?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            for line in run.lines().filter(|l| l.contains("GITHUB_OUTPUT")) {
+                let Some((name, value)) = output_assignment(line) else {
+                    continue;
+                };
+                let origin = untrusted_in(value).or_else(|| {
+                    step_env
+                        .iter()
+                        .find(|(var, _)| {
+                            value.contains(&format!("${var}"))
+                                || value.contains(&format!("${{{var}}}"))
+                        })
+                        .map(|(_, origin)| origin.clone())
+                });
+                if let Some(origin) = origin {
+                    origins.push((format!("steps.{id}.outputs.{name}"), origin));
+                }
+            }
+        }
+        Self { origins }
+    }
+
+    fn origin(&self, context: &str) -> Option<&str> {
+        self.origins
+            .iter()
+            .find(|(carrier, _)| carrier.eq_ignore_ascii_case(context))
+            .map(|(_, origin)| origin.as_str())
+    }
+}
+
+/// The first attacker-controlled context expanded in a value.
+fn untrusted_in(text: &str) -> Option<String> {
+    expr::expressions(text)
+        .into_iter()
+        .flat_map(|e| expr::contexts(e.inner))
+        .find(|c| danger(c) == Some(Severity::High))
+}
+
+/// `echo "name=value" >> "$GITHUB_OUTPUT"` → `("name", "value")`.
+fn output_assignment(line: &str) -> Option<(&str, &str)> {
+    let mut text = line.split(">>").next()?.trim();
+    for command in ["echo", "printf"] {
+        if let Some(rest) = text.strip_prefix(command) {
+            text = rest.trim_start();
+        }
+    }
+    // Flags such as `-e` come before the text.
+    while text.starts_with('-') {
+        text = text
+            .split_once(' ')
+            .map_or("", |(_, rest)| rest)
+            .trim_start();
+    }
+    let text = text.trim_start_matches(['"', '\'']);
+    let (name, value) = text.split_once('=')?;
+    let name = name.trim();
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some((name, value))
 }
 
 #[cfg(test)]
@@ -167,5 +286,11 @@ mod tests {
         assert_eq!(danger("github.ref_name"), Some(Severity::Medium));
         assert_eq!(danger("steps.x.outputs.y"), None);
         assert_eq!(danger("github.event.comment.body"), Some(Severity::High));
+        assert_eq!(
+            output_assignment(
+                r#"echo "title=${{ github.event.issue.title }}" >> "$GITHUB_OUTPUT""#
+            ),
+            Some(("title", r#"${{ github.event.issue.title }}""#))
+        );
     }
 }
