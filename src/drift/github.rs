@@ -359,7 +359,8 @@ impl Api {
             let value = match self.value(&paged).await {
                 Fetch::Ok(value) => value,
                 Fetch::NotFound => return Fetch::NotFound,
-                Fetch::Failed(e) => return Fetch::Failed(e),
+                // Name the list, not the page, in the reason.
+                Fetch::Failed(e) => return Fetch::Failed(e.replace(&paged, route)),
             };
             let total = value.get("total_count").and_then(serde_json::Value::as_u64);
             let list = match key {
@@ -534,8 +535,7 @@ async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) 
     // Environments.
     let environments = environments.or_reason(&environments_route);
     let names = environments_of_interest(declared, local, environments.as_ref().ok());
-    let live_list: Vec<LiveEnvironment> =
-        environments.as_ref().map(Clone::clone).unwrap_or_default();
+    let live_list: Vec<LiveEnvironment> = environments.clone().unwrap_or_default();
     let branch_fetches = names.iter().map(|env| {
         let live = live_list
             .iter()
@@ -759,6 +759,9 @@ fn requirement_words(requirement: &EnvironmentRequirement) -> String {
         "tollgate's production default".to_string()
     }
 }
+
+/// A declared branch rule in words, and its test of the live policy.
+type BranchCheck = (String, Box<dyn Fn(&LiveBranches) -> bool>);
 
 /// Which branches may deploy, live.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1100,7 +1103,7 @@ pub fn environment_controls(
                 }
             }
         };
-        let mut checks: Vec<(String, Box<dyn Fn(&LiveBranches) -> bool>)> = Vec::new();
+        let mut checks: Vec<BranchCheck> = Vec::new();
         let mut anchor = None;
         for decl in &decls {
             if decl.branch_policy_route.is_some() {
