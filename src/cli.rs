@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Compare live GitHub and AWS IAM settings with the declared policy.
+    #[cfg(feature = "drift")]
+    Drift(DriftArgs),
     /// Write a commented starter tollgate.yml.
     Init {
         /// Where to write it.
@@ -97,6 +100,54 @@ pub struct CheckArgs {
     pub output: Option<PathBuf>,
 }
 
+#[cfg(feature = "drift")]
+#[derive(clap::Args, Debug)]
+pub struct DriftArgs {
+    /// Files or folders holding the declared state (default: the current folder).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// A repository to compare, OWNER/REPO (repeatable).
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub github: Vec<String>,
+    /// Every repository of an organisation (and the organisation's own settings).
+    #[arg(long, value_name = "ORG")]
+    pub github_org: Option<String>,
+    /// GitHub REST API root, for GitHub Enterprise Server (default: https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    pub github_api_url: Option<String>,
+    /// Compare the roles declared here with live AWS IAM (standard credential and region chain).
+    #[arg(long)]
+    pub aws: bool,
+    /// Do not call any API: the live checks step aside.
+    #[arg(long)]
+    pub offline: bool,
+    /// Take the K-th of N slices of --github-org's repositories, for a CI matrix.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: crate::drift::report::DriftFormat,
+    /// Config file (default: tollgate.yml in the scanned folder or repository root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Merge these JSON reports (from sharded runs) instead of scanning; render in --format.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub merge: Vec<PathBuf>,
+    /// Make `unknown` controls fail the run (exit 1) as drift does.
+    #[arg(long)]
+    pub fail_on_unknown: bool,
+    /// Longest wait, in seconds, for a Retry-After or rate-limit reset before a control
+    /// becomes unknown.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub max_wait: u64,
+    /// Concurrent requests to GitHub.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+}
+
 /// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 the tool could not do all that
 /// was asked.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -105,6 +156,8 @@ pub const EXIT_TROUBLE: u8 = 2;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
+        #[cfg(feature = "drift")]
+        Command::Drift(args) => drift(args),
         Command::Rules => {
             let mut text = String::new();
             for meta in rules::all_meta() {
@@ -233,6 +286,80 @@ fn check(args: CheckArgs) -> ExitCode {
     // The process is about to exit: freeing every document one by one only costs time.
     std::mem::forget(report);
     code
+}
+
+#[cfg(feature = "drift")]
+fn drift(args: DriftArgs) -> ExitCode {
+    use crate::drift::{self, DriftOptions, DriftReport, Shard, Status};
+    let shard = match args.shard.as_deref().map(Shard::parse).transpose() {
+        Ok(shard) => shard,
+        Err(message) => {
+            eprintln!("tollgate: {message}");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
+    if shard.is_some() && args.github_org.is_none() {
+        eprintln!("tollgate: --shard splits --github-org's repositories; give --github-org");
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    let report = if args.merge.is_empty() {
+        let token = ["GITHUB_TOKEN", "GH_TOKEN"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|t| !t.trim().is_empty()));
+        drift::run(&DriftOptions {
+            paths: args.paths,
+            config: args.config,
+            github: args.github,
+            github_org: args.github_org,
+            github_api_url: args.github_api_url,
+            github_token: token,
+            aws: args.aws,
+            offline: args.offline,
+            shard,
+            max_wait: args.max_wait,
+            concurrency: args.concurrency,
+        })
+    } else {
+        let mut reports = Vec::new();
+        for path in &args.merge {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    serde_json::from_str::<DriftReport>(&text).map_err(|e| e.to_string())
+                });
+            match parsed {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    eprintln!("tollgate: cannot merge {}: {e}", path.display());
+                    return ExitCode::from(EXIT_TROUBLE);
+                }
+            }
+        }
+        DriftReport::merge(reports)
+    };
+    let written = emit(
+        &drift::report::render(&report, args.format),
+        args.output.as_deref(),
+    );
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    for skipped in &report.skipped {
+        eprintln!("tollgate: {}: {}", skipped.target, skipped.reason);
+    }
+    for error in &report.errors {
+        eprintln!("tollgate: {}: {}", error.path, error.message);
+    }
+    let failing = report.controls.iter().any(|c| {
+        c.status == Status::Drifted || (args.fail_on_unknown && c.status == Status::Unknown)
+    });
+    if !report.errors.is_empty() {
+        ExitCode::from(EXIT_TROUBLE)
+    } else if failing {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Writes to a file or stdout; a closed pipe (`| head`) is not an error.

@@ -6,6 +6,8 @@
 
 pub mod cli;
 pub mod config;
+#[cfg(feature = "drift")]
+pub mod drift;
 pub mod engine;
 pub mod finding;
 pub mod model;

@@ -172,6 +172,11 @@ impl Config {
         self.environments.iter().filter(|r| r.is_literal())
     }
 
+    /// The service catalog as written (`allowed_unpinned_actions`), lower-cased.
+    pub fn catalog(&self) -> &[String] {
+        &self.allowed_unpinned
+    }
+
     /// Whether `owner/repo[/path]` may be pinned by tag: the service catalog.
     pub fn unpinned_allowed(&self, action: &str) -> bool {
         let action = action.to_ascii_lowercase();

@@ -217,6 +217,12 @@ impl Provider {
     }
 }
 
+/// What kind of standing credential a secret's name says it holds (`AWS`, `Vault`, `cluster`, …),
+/// or `None`. Shared with `tollgate drift`, which can read only the names of live secrets.
+pub fn credential_kind_of_secret(name: &str) -> Option<&'static str> {
+    provider_of_secret(name).map(Provider::name)
+}
+
 fn provider_of_secret(name: &str) -> Option<Provider> {
     let captures = CREDENTIAL_SECRET.as_ref()?.captures(name)?;
     let groups = [

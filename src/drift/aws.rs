@@ -1,0 +1,1230 @@
+//! The live AWS IAM side of drift: each role the repository declares (IAM JSON,
+//! CloudFormation, Terraform) against the live role — trust policy, `MaxSessionDuration`,
+//! inline and attached policies — as a statement-by-statement, order-insensitive diff; every
+//! live role that trusts GitHub's OIDC provider without a bounded `sub`; IAM users with active
+//! access keys.
+//!
+//! Live policy documents come back percent-encoded (as on real IAM; the Rust SDK does not
+//! decode them). They are decoded and then parsed into the same statement model as the
+//! declarations, so both sides are compared in one shape.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_iam::Client;
+use aws_sdk_iam::config::ProvideCredentials;
+use percent_encoding::percent_decode_str;
+use regex::Regex;
+
+use super::{Anchor, Control, Declared, Skipped, list};
+use crate::model::iam::{self, Policy, Statement};
+use crate::model::roles;
+use crate::rules::iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded;
+use crate::source::{FileKind, Node, Route, SourceFile, yaml};
+
+const TARGET: &str = "aws:iam";
+/// IAM's default when a role does not set `MaxSessionDuration`.
+const DEFAULT_SESSION: u64 = 3600;
+
+// ---------------------------------------------------------------------------------------------
+// The declared roles.
+
+/// An inline policy as declared.
+pub struct DeclaredInline<'a> {
+    pub name: String,
+    /// `None` when the document is only a reference tollgate cannot follow.
+    pub policy: Option<Policy<'a>>,
+    pub anchor: Anchor,
+}
+
+/// A role as the repository declares it.
+pub struct DeclaredRole<'a> {
+    pub name: String,
+    pub path: String,
+    pub trust: Policy<'a>,
+    pub trust_anchor: Anchor,
+    pub name_anchor: Anchor,
+    /// The text as written and where; `None` when not written (IAM's default applies).
+    pub max_session: Option<(String, Anchor)>,
+    /// `None` when the declaration's format cannot say which policies the role has.
+    pub inline: Option<Vec<DeclaredInline<'a>>>,
+    pub attached: Option<Vec<(String, Anchor)>>,
+}
+
+/// Every role declared across the repository's declaration documents, first declaration
+/// of a name wins.
+pub fn declared_roles(declared: &Declared) -> Vec<DeclaredRole<'_>> {
+    let mut files: Vec<&SourceFile> = declared.repo.files.values().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Policies anywhere, by (path, route), for references across files.
+    let all_policies: Vec<(&SourceFile, Policy)> = files
+        .iter()
+        .flat_map(|f| iam::policies(f).into_iter().map(move |p| (*f, p)))
+        .collect();
+    let mut out: Vec<DeclaredRole> = Vec::new();
+    for file in &files {
+        for role in roles::roles(file) {
+            if out.iter().any(|r| r.name == role.name) {
+                continue;
+            }
+            let trust_anchor = Anchor::at(file, &role.trust.route);
+            let mut declared_role = DeclaredRole {
+                name: role.name.clone(),
+                path: file.path.clone(),
+                trust: role.trust,
+                name_anchor: trust_anchor.clone(),
+                trust_anchor,
+                max_session: None,
+                inline: None,
+                attached: None,
+            };
+            match file.kind {
+                FileKind::Terraform => {
+                    terraform_role(&mut declared_role, file, &files, &all_policies)
+                }
+                FileKind::CloudFormation => {
+                    cloudformation_role(&mut declared_role, file, &all_policies)
+                }
+                FileKind::IamJson => json_role(&mut declared_role, file, &files, &all_policies),
+                _ => {}
+            }
+            out.push(declared_role);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn policy_at<'a>(
+    all: &[(&'a SourceFile, Policy<'a>)],
+    path: &str,
+    route: &Route,
+) -> Option<Policy<'a>> {
+    all.iter()
+        .find(|(f, p)| f.path == path && p.route == *route)
+        .map(|(_, p)| p.clone())
+}
+
+fn scalar_anchor(file: &SourceFile, route: &Route) -> Option<(String, Anchor)> {
+    let text = file.root.as_ref()?.at(route)?.as_str()?.to_string();
+    Some((text, Anchor::at(file, route)))
+}
+
+/// Whether a Terraform `role = …` names the role with this label or name.
+fn names_tf_role(text: &str, label: &str, name: &str) -> bool {
+    let text = text.trim();
+    text == name
+        || text.starts_with(&format!("aws_iam_role.{label}."))
+        || text.contains(&format!("${{aws_iam_role.{label}."))
+}
+
+fn terraform_role<'a>(
+    role: &mut DeclaredRole<'a>,
+    file: &'a SourceFile,
+    files: &[&'a SourceFile],
+    all: &[(&'a SourceFile, Policy<'a>)],
+) {
+    let Some(root) = &file.root else { return };
+    let base = Route::root().key("resource").key("aws_iam_role");
+    let Some((label, body)) = root.at(&base).and_then(|roles| {
+        roles
+            .entries()
+            .find(|(label, body)| body.get_str("name").unwrap_or(label) == role.name)
+    }) else {
+        return;
+    };
+    let route = base.key(label);
+    role.name_anchor = Anchor::at(file, &route.key("name"));
+    role.max_session = scalar_anchor(file, &route.key("max_session_duration"));
+    let mut inline = Vec::new();
+    if let Some(blocks) = body.get("inline_policy") {
+        for (i, block) in blocks.items().into_iter().enumerate() {
+            let block_route = match blocks.as_seq() {
+                Some(_) => route.key("inline_policy").index(i),
+                None => route.key("inline_policy"),
+            };
+            let name = block.get_str("name").unwrap_or("inline").to_string();
+            let policy = policy_at(all, &file.path, &block_route.key("policy"))
+                .or_else(|| referenced_document(block.get_str("policy"), all));
+            inline.push(DeclaredInline {
+                name,
+                policy,
+                anchor: Anchor::at(file, &block_route),
+            });
+        }
+    }
+    let mut attached: Vec<(String, Anchor)> = Vec::new();
+    if let Some(arns) = body.get("managed_policy_arns") {
+        for (i, arn) in arns.items().into_iter().enumerate() {
+            if let Some(text) = arn.as_str() {
+                let arn_route = route.key("managed_policy_arns").index(i);
+                attached.push((text.to_string(), Anchor::at(file, &arn_route)));
+            }
+        }
+    }
+    for other in files.iter().filter(|f| f.kind == FileKind::Terraform) {
+        let Some(other_root) = &other.root else {
+            continue;
+        };
+        let resources = Route::root().key("resource");
+        if let Some(policies) = other_root.at(&resources.key("aws_iam_role_policy")) {
+            for (policy_label, policy_body) in policies.entries() {
+                if !policy_body
+                    .get_str("role")
+                    .is_some_and(|r| names_tf_role(r, label, &role.name))
+                {
+                    continue;
+                }
+                let policy_route = resources.key("aws_iam_role_policy").key(policy_label);
+                let policy = policy_at(all, &other.path, &policy_route.key("policy"))
+                    .or_else(|| referenced_document(policy_body.get_str("policy"), all));
+                inline.push(DeclaredInline {
+                    name: policy_body
+                        .get_str("name")
+                        .unwrap_or(policy_label)
+                        .to_string(),
+                    policy,
+                    anchor: Anchor::at(other, &policy_route),
+                });
+            }
+        }
+        if let Some(attachments) = other_root.at(&resources.key("aws_iam_role_policy_attachment")) {
+            for (attachment_label, attachment) in attachments.entries() {
+                if !attachment
+                    .get_str("role")
+                    .is_some_and(|r| names_tf_role(r, label, &role.name))
+                {
+                    continue;
+                }
+                if let Some(arn) = attachment.get_str("policy_arn") {
+                    let arn_route = resources
+                        .key("aws_iam_role_policy_attachment")
+                        .key(attachment_label)
+                        .key("policy_arn");
+                    attached.push((arn.to_string(), Anchor::at(other, &arn_route)));
+                }
+            }
+        }
+    }
+    role.inline = Some(inline);
+    role.attached = Some(attached);
+}
+
+/// `data.aws_iam_policy_document.NAME.json`, followed to the document.
+fn referenced_document<'a>(
+    text: Option<&str>,
+    all: &[(&'a SourceFile, Policy<'a>)],
+) -> Option<Policy<'a>> {
+    let text = text?.trim().trim_start_matches("${").trim_end_matches('}');
+    let name = text
+        .strip_prefix("data.aws_iam_policy_document.")?
+        .strip_suffix(".json")?;
+    let route = Route::root()
+        .key("data")
+        .key("aws_iam_policy_document")
+        .key(name);
+    all.iter()
+        .find(|(_, p)| p.route == route)
+        .map(|(_, p)| p.clone())
+}
+
+fn cloudformation_role<'a>(
+    role: &mut DeclaredRole<'a>,
+    file: &'a SourceFile,
+    all: &[(&'a SourceFile, Policy<'a>)],
+) {
+    let Some(root) = &file.root else { return };
+    let Some(resources) = root.get("Resources") else {
+        return;
+    };
+    let Some(logical) = resources.entries().find_map(|(logical, resource)| {
+        let is_role = resource.get_str("Type") == Some("AWS::IAM::Role");
+        let name = resource
+            .get("Properties")
+            .and_then(|p| p.get_str("RoleName"))
+            .filter(|n| !n.contains("${"))
+            .unwrap_or(logical);
+        (is_role && name == role.name).then_some(logical)
+    }) else {
+        return;
+    };
+    let props = Route::root()
+        .key("Resources")
+        .key(logical)
+        .key("Properties");
+    role.name_anchor = Anchor::at(file, &Route::root().key("Resources").key(logical));
+    role.max_session = scalar_anchor(file, &props.key("MaxSessionDuration"));
+    let mut inline = Vec::new();
+    if let Some(items) = root.at(&props.key("Policies")).and_then(Node::as_seq) {
+        for (i, item) in items.iter().enumerate() {
+            let item_route = props.key("Policies").index(i);
+            inline.push(DeclaredInline {
+                name: item.get_str("PolicyName").unwrap_or("inline").to_string(),
+                policy: policy_at(all, &file.path, &item_route.key("PolicyDocument")),
+                anchor: Anchor::at(file, &item_route),
+            });
+        }
+    }
+    // AWS::IAM::Policy resources naming this role.
+    for (policy_logical, resource) in resources.entries() {
+        if resource.get_str("Type") != Some("AWS::IAM::Policy") {
+            continue;
+        }
+        let Some(policy_props) = resource.get("Properties") else {
+            continue;
+        };
+        let names_role = policy_props
+            .get("Roles")
+            .map(|r| {
+                r.items()
+                    .into_iter()
+                    .filter_map(Node::as_str)
+                    .any(|r| r == logical || r == role.name)
+            })
+            .unwrap_or(false);
+        if !names_role {
+            continue;
+        }
+        let route = Route::root()
+            .key("Resources")
+            .key(policy_logical)
+            .key("Properties");
+        inline.push(DeclaredInline {
+            name: policy_props
+                .get_str("PolicyName")
+                .unwrap_or(policy_logical)
+                .to_string(),
+            policy: policy_at(all, &file.path, &route.key("PolicyDocument")),
+            anchor: Anchor::at(file, &route),
+        });
+    }
+    let mut attached = Vec::new();
+    if let Some(arns) = root
+        .at(&props.key("ManagedPolicyArns"))
+        .and_then(Node::as_seq)
+    {
+        for (i, arn) in arns.iter().enumerate() {
+            if let Some(text) = arn.as_str() {
+                attached.push((
+                    text.to_string(),
+                    Anchor::at(file, &props.key("ManagedPolicyArns").index(i)),
+                ));
+            }
+        }
+    }
+    role.inline = Some(inline);
+    role.attached = Some(attached);
+}
+
+/// IAM JSON: `aws iam create-role` input (`RoleName`, `AssumeRolePolicyDocument`,
+/// `MaxSessionDuration`), with `put-role-policy` (`RoleName`, `PolicyName`, `PolicyDocument`)
+/// and `attach-role-policy` (`RoleName`, `PolicyArn`) inputs in other files.
+fn json_role<'a>(
+    role: &mut DeclaredRole<'a>,
+    file: &'a SourceFile,
+    files: &[&'a SourceFile],
+    all: &[(&'a SourceFile, Policy<'a>)],
+) {
+    let Some(root) = &file.root else { return };
+    if root.get("RoleName").is_some() {
+        role.name_anchor = Anchor::at(file, &Route::root().key("RoleName"));
+        role.max_session = scalar_anchor(file, &Route::root().key("MaxSessionDuration"));
+    }
+    let mut inline = Vec::new();
+    let mut attached = Vec::new();
+    let mut declares = false;
+    for other in files.iter().filter(|f| f.kind == FileKind::IamJson) {
+        let Some(other_root) = &other.root else {
+            continue;
+        };
+        if other_root.get_str("RoleName") != Some(role.name.as_str()) {
+            continue;
+        }
+        if let Some(name) = other_root.get_str("PolicyName") {
+            declares = true;
+            inline.push(DeclaredInline {
+                name: name.to_string(),
+                policy: policy_at(all, &other.path, &Route::root().key("PolicyDocument")),
+                anchor: Anchor::at(other, &Route::root().key("PolicyName")),
+            });
+        }
+        if let Some(arn) = other_root.get_str("PolicyArn") {
+            declares = true;
+            attached.push((
+                arn.to_string(),
+                Anchor::at(other, &Route::root().key("PolicyArn")),
+            ));
+        }
+    }
+    if declares {
+        role.inline = Some(inline);
+        role.attached = Some(attached);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements in one canonical, order-insensitive shape.
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Canon {
+    pub effect: String,
+    pub action_key: &'static str,
+    pub actions: Vec<String>,
+    pub resource_key: &'static str,
+    pub resources: Vec<String>,
+    pub principals: Vec<(String, String)>,
+    /// (operator, key, values), keys lower-cased as IAM compares them.
+    pub conditions: Vec<(String, String, Vec<String>)>,
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
+}
+
+pub fn canon(statement: &Statement) -> Canon {
+    let mut principals: Vec<(String, String)> = statement
+        .principals
+        .iter()
+        .map(|p| {
+            let kind = if p.kind == "*" {
+                "AWS".to_string()
+            } else {
+                p.kind.clone()
+            };
+            (kind, p.value.text.to_string())
+        })
+        .collect();
+    principals.sort();
+    principals.dedup();
+    let mut conditions: Vec<(String, String, Vec<String>)> = statement
+        .conditions
+        .iter()
+        .map(|c| {
+            (
+                c.operator.clone(),
+                c.key.to_ascii_lowercase(),
+                sorted(c.values.iter().map(|v| v.text.to_string()).collect()),
+            )
+        })
+        .collect();
+    conditions.sort();
+    Canon {
+        effect: if statement.allow { "Allow" } else { "Deny" }.to_string(),
+        action_key: if statement.not_action {
+            "NotAction"
+        } else {
+            "Action"
+        },
+        actions: sorted(
+            statement
+                .actions
+                .iter()
+                .map(|a| a.text.to_ascii_lowercase())
+                .collect(),
+        ),
+        resource_key: if statement.not_resource {
+            "NotResource"
+        } else {
+            "Resource"
+        },
+        resources: sorted(
+            statement
+                .resources
+                .iter()
+                .map(|r| r.text.to_string())
+                .collect(),
+        ),
+        principals,
+        conditions,
+    }
+}
+
+impl Canon {
+    pub fn words(&self) -> String {
+        let mut text = format!(
+            "{} {} [{}]",
+            self.effect,
+            self.action_key,
+            self.actions.join(", ")
+        );
+        if !self.resources.is_empty() {
+            text.push_str(&format!(
+                " {} [{}]",
+                self.resource_key,
+                self.resources.join(", ")
+            ));
+        }
+        if !self.principals.is_empty() {
+            let principals: Vec<String> = self
+                .principals
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            text.push_str(&format!(" Principal [{}]", principals.join(", ")));
+        }
+        for (op, key, values) in &self.conditions {
+            text.push_str(&format!(" Condition {op} {key} = [{}]", values.join(", ")));
+        }
+        text
+    }
+}
+
+static REFERENCE: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
+    Regex::new(r"^(?:data|var|local|module|aws_[a-z0-9_]+)\.[A-Za-z0-9_.\[\]-]+$").ok()
+});
+
+/// Whether a declared value (which may hold `${…}` interpolations or be a Terraform
+/// reference, known only at apply time) matches a live value.
+pub fn value_matches(declared: &str, live: &str) -> bool {
+    if declared == live {
+        return true;
+    }
+    if REFERENCE
+        .as_ref()
+        .is_some_and(|r| r.is_match(declared.trim()))
+    {
+        return true;
+    }
+    if !declared.contains("${") {
+        return false;
+    }
+    let mut pattern = String::from("^");
+    let mut rest = declared;
+    while let Some(start) = rest.find("${") {
+        pattern.push_str(&regex::escape(&rest[..start]));
+        pattern.push_str(".*");
+        rest = rest[start..]
+            .find('}')
+            .map_or("", |end| &rest[start + end + 1..]);
+    }
+    pattern.push_str(&regex::escape(rest));
+    pattern.push('$');
+    Regex::new(&pattern).is_ok_and(|r| r.is_match(live))
+}
+
+fn values_match(declared: &[String], live: &[String]) -> bool {
+    declared
+        .iter()
+        .all(|d| live.iter().any(|l| value_matches(d, l)))
+        && live
+            .iter()
+            .all(|l| declared.iter().any(|d| value_matches(d, l)))
+}
+
+fn pairs_match(declared: &[(String, String)], live: &[(String, String)]) -> bool {
+    let ok = |a: &(String, String), b: &(String, String)| a.0 == b.0 && value_matches(&a.1, &b.1);
+    declared.iter().all(|d| live.iter().any(|l| ok(d, l)))
+        && live.iter().all(|l| declared.iter().any(|d| ok(d, l)))
+}
+
+fn conditions_match(
+    declared: &[(String, String, Vec<String>)],
+    live: &[(String, String, Vec<String>)],
+) -> bool {
+    declared.len() == live.len()
+        && declared.iter().all(|d| {
+            live.iter()
+                .any(|l| d.0.eq_ignore_ascii_case(&l.0) && d.1 == l.1 && values_match(&d.2, &l.2))
+        })
+}
+
+pub fn statements_match(declared: &Canon, live: &Canon) -> bool {
+    declared.effect == live.effect
+        && declared.action_key == live.action_key
+        && values_match(&declared.actions, &live.actions)
+        && (declared.resource_key == live.resource_key
+            || declared.resources.is_empty() && live.resources.is_empty())
+        && values_match(&declared.resources, &live.resources)
+        && pairs_match(&declared.principals, &live.principals)
+        && conditions_match(&declared.conditions, &live.conditions)
+}
+
+/// Field-level differences between one declared and one live statement.
+fn field_diff(declared: &Canon, live: &Canon) -> Vec<String> {
+    let mut out = Vec::new();
+    if declared.effect != live.effect {
+        out.push(format!(
+            "Effect: declared {}, live {}",
+            declared.effect, live.effect
+        ));
+    }
+    if declared.action_key != live.action_key || !values_match(&declared.actions, &live.actions) {
+        out.push(format!(
+            "{}: declared [{}], live {} [{}]",
+            declared.action_key,
+            declared.actions.join(", "),
+            live.action_key,
+            live.actions.join(", ")
+        ));
+    }
+    if !values_match(&declared.resources, &live.resources) {
+        out.push(format!(
+            "{}: declared [{}], live [{}]",
+            declared.resource_key,
+            declared.resources.join(", "),
+            live.resources.join(", ")
+        ));
+    }
+    if !pairs_match(&declared.principals, &live.principals) {
+        let words = |p: &[(String, String)]| {
+            p.iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(format!(
+            "Principal: declared [{}], live [{}]",
+            words(&declared.principals),
+            words(&live.principals)
+        ));
+    }
+    let mut keys: Vec<(String, String)> = declared
+        .conditions
+        .iter()
+        .chain(&live.conditions)
+        .map(|(op, key, _)| (op.clone(), key.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (op, key) in keys {
+        let find = |c: &[(String, String, Vec<String>)]| {
+            c.iter()
+                .find(|(o, k, _)| *o == op && *k == key)
+                .map(|(_, _, v)| v.clone())
+        };
+        match (find(&declared.conditions), find(&live.conditions)) {
+            (Some(d), Some(l)) if values_match(&d, &l) => {}
+            (Some(d), Some(l)) => out.push(format!(
+                "Condition {op} {key}: declared [{}], live [{}]",
+                d.join(", "),
+                l.join(", ")
+            )),
+            (Some(d), None) => out.push(format!(
+                "Condition {op} {key} = [{}] is declared but missing live",
+                d.join(", ")
+            )),
+            (None, Some(l)) => out.push(format!(
+                "Condition {op} {key} = [{}] is live but not declared",
+                l.join(", ")
+            )),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// The statement-by-statement diff of two policies, order-insensitive; empty when they match.
+pub fn policy_diff(declared: &[Canon], live: &[Canon]) -> Vec<String> {
+    let mut unmatched_live: Vec<&Canon> = live.iter().collect();
+    let mut unmatched_declared: Vec<&Canon> = Vec::new();
+    for d in declared {
+        match unmatched_live.iter().position(|l| statements_match(d, l)) {
+            Some(i) => {
+                unmatched_live.remove(i);
+            }
+            None => unmatched_declared.push(d),
+        }
+    }
+    if let ([d], [l]) = (unmatched_declared.as_slice(), unmatched_live.as_slice()) {
+        let fields = field_diff(d, l);
+        if !fields.is_empty() {
+            return fields;
+        }
+    }
+    let mut out: Vec<String> = unmatched_declared
+        .iter()
+        .map(|d| format!("declared statement missing live: {}", d.words()))
+        .collect();
+    out.extend(
+        unmatched_live
+            .iter()
+            .map(|l| format!("live statement not declared: {}", l.words())),
+    );
+    out
+}
+
+/// A live policy document (percent-encoded JSON) as a parsed file.
+pub fn live_document(name: &str, encoded: &str) -> Result<SourceFile, String> {
+    let text = percent_decode_str(encoded)
+        .decode_utf8()
+        .map_err(|e| format!("{name}: the policy document is not UTF-8 ({e})"))?
+        .into_owned();
+    let root = yaml::parse(&text)
+        .map_err(|e| format!("{name}: the policy document is not JSON ({})", e.message))?;
+    Ok(SourceFile::new(
+        name.to_string(),
+        PathBuf::new(),
+        text,
+        FileKind::IamJson,
+        Some(root),
+    ))
+}
+
+fn canon_of(file: &SourceFile) -> Vec<Canon> {
+    iam::policies(file)
+        .iter()
+        .flat_map(|p| p.statements.iter().map(canon))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan.
+
+/// Whether anything in the standard chain is configured. The chain's last step asks the EC2
+/// instance metadata service, which off AWS only times out; it is tried only on EC2.
+fn aws_configured() -> bool {
+    let env = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_ROLE_ARN",
+    ];
+    if env
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+    {
+        return true;
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let files = [
+        std::env::var_os("AWS_SHARED_CREDENTIALS_FILE").map(PathBuf::from),
+        std::env::var_os("AWS_CONFIG_FILE").map(PathBuf::from),
+        home.as_ref().map(|h| h.join(".aws/credentials")),
+        home.as_ref().map(|h| h.join(".aws/config")),
+    ];
+    if files.iter().flatten().any(|f| f.is_file()) {
+        return true;
+    }
+    std::fs::read_to_string("/sys/class/dmi/id/sys_vendor").is_ok_and(|v| v.contains("Amazon"))
+}
+
+pub async fn scan(declared: &Declared) -> (Vec<Control>, Vec<Skipped>) {
+    let skip = |reason: String| {
+        (
+            Vec::new(),
+            vec![Skipped {
+                target: TARGET.into(),
+                reason,
+            }],
+        )
+    };
+    if !aws_configured() {
+        return skip(
+            "skipped: no AWS credentials configured (AWS_PROFILE, AWS_ACCESS_KEY_ID, a shared config file, web identity or a container role)".into(),
+        );
+    }
+    let conf = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let Some(provider) = conf.credentials_provider() else {
+        return skip("skipped: no AWS credentials provider".into());
+    };
+    match tokio::time::timeout(Duration::from_secs(20), provider.provide_credentials()).await {
+        Err(_) => {
+            return skip("skipped: the AWS credential chain did not answer within 20s".into());
+        }
+        Ok(Err(e)) => return skip(format!("skipped: no AWS credentials: {e}")),
+        Ok(Ok(_)) => {}
+    }
+    let mut builder = aws_sdk_iam::config::Builder::from(&conf);
+    if conf.region().is_none() {
+        // IAM is global; the SDK still wants a region to sign with.
+        builder = builder.region(aws_config::Region::new("us-east-1"));
+    }
+    let iam = Client::from_conf(builder.build());
+    let roles = declared_roles(declared);
+    let mut controls = Vec::new();
+    for role in &roles {
+        controls.extend(role_controls(&iam, role).await);
+    }
+    controls.extend(trust_bound_controls(&iam, declared, &roles).await);
+    controls.extend(user_key_controls(&iam, SystemTime::now()).await);
+    (controls, Vec::new())
+}
+
+fn sdk_error<E: std::error::Error>(what: &str, e: &E) -> String {
+    let mut text = format!("{what} failed: {e}");
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    text
+}
+
+async fn role_controls(iam: &Client, role: &DeclaredRole<'_>) -> Vec<Control> {
+    let subject = format!("role `{}`", role.name);
+    let exists = Control::new("role-exists", TARGET, &subject)
+        .declared(format!("declared in {}", role.path))
+        .at(Some(role.name_anchor.clone()));
+    let live = match iam.get_role().role_name(&role.name).send().await {
+        Ok(output) => output.role,
+        Err(e) => {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception())
+            {
+                return vec![
+                    exists
+                        .live("no such role")
+                        .drifted(vec![format!("role `{}` does not exist live", role.name)]),
+                ];
+            }
+            let reason = sdk_error("iam:GetRole", &e);
+            return [
+                "role-exists",
+                "role-trust-policy",
+                "role-max-session-duration",
+                "role-inline-policies",
+                "role-attached-policies",
+            ]
+            .iter()
+            .map(|c| Control::new(c, TARGET, &subject).unknown(reason.clone()))
+            .collect();
+        }
+    };
+    let Some(live) = live else {
+        return vec![exists.unknown("iam:GetRole returned no role")];
+    };
+    let mut controls = vec![exists.live(live.arn.clone()).compliant()];
+
+    // Trust policy.
+    let declared_trust: Vec<Canon> = role.trust.statements.iter().map(canon).collect();
+    let trust = Control::new("role-trust-policy", TARGET, &subject)
+        .declared(format!(
+            "{} statement(s) in {}",
+            declared_trust.len(),
+            role.path
+        ))
+        .at(Some(role.trust_anchor.clone()));
+    controls.push(
+        match live
+            .assume_role_policy_document
+            .as_deref()
+            .map(|d| live_document(&format!("{} trust", role.name), d))
+        {
+            None => trust.unknown("iam:GetRole returned no AssumeRolePolicyDocument"),
+            Some(Err(reason)) => trust.unknown(reason),
+            Some(Ok(file)) => {
+                let live_trust = canon_of(&file);
+                let diff = policy_diff(&declared_trust, &live_trust);
+                trust
+                    .live(format!("{} statement(s)", live_trust.len()))
+                    .judged(diff.is_empty(), diff)
+            }
+        },
+    );
+
+    // MaxSessionDuration.
+    let live_session = live.max_session_duration.map(|s| s as u64);
+    let (declared_text, anchor) = match &role.max_session {
+        Some((text, anchor)) => (text.clone(), Some(anchor.clone())),
+        None => (
+            format!("{DEFAULT_SESSION} (not written: IAM's default)"),
+            Some(role.name_anchor.clone()),
+        ),
+    };
+    let session = Control::new("role-max-session-duration", TARGET, &subject)
+        .declared(format!("{declared_text} s"))
+        .at(anchor);
+    let declared_seconds = match &role.max_session {
+        Some((text, _)) => text.trim().parse::<u64>().ok(),
+        None => Some(DEFAULT_SESSION),
+    };
+    controls.push(match (declared_seconds, live_session) {
+        (None, _) => session.unknown(format!(
+            "the declared value `{declared_text}` is only known when applied"
+        )),
+        (_, None) => session.unknown("iam:GetRole returned no MaxSessionDuration"),
+        (Some(want), Some(got)) => session.live(format!("{got} s")).judged(
+            want == got,
+            vec![format!(
+                "MaxSessionDuration: declared {want} s, live {got} s"
+            )],
+        ),
+    });
+
+    // Inline policies.
+    let inline = Control::new("role-inline-policies", TARGET, &subject);
+    controls.push(match &role.inline {
+        None => inline.unknown(format!("{} declares only the trust policy, not which policies the role has", role.path)),
+        Some(declared_inline) => {
+            let inline = inline
+                .declared(if declared_inline.is_empty() {
+                    "none".to_string()
+                } else {
+                    list(&declared_inline.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>())
+                })
+                .at(declared_inline.first().map(|p| p.anchor.clone()).or_else(|| Some(role.name_anchor.clone())));
+            match live_inline(iam, &role.name).await {
+                Err(reason) => inline.unknown(reason),
+                Ok(live_policies) => {
+                    let mut diff = Vec::new();
+                    let mut unknown = Vec::new();
+                    for d in declared_inline {
+                        match live_policies.get(&d.name) {
+                            None => diff.push(format!("inline policy `{}` is declared but missing live", d.name)),
+                            Some(Err(reason)) => unknown.push(reason.clone()),
+                            Some(Ok(live_statements)) => match &d.policy {
+                                None => unknown.push(format!("inline policy `{}`: the declared document is a reference tollgate cannot follow", d.name)),
+                                Some(policy) => {
+                                    let declared_statements: Vec<Canon> = policy.statements.iter().map(canon).collect();
+                                    diff.extend(
+                                        policy_diff(&declared_statements, live_statements)
+                                            .into_iter()
+                                            .map(|line| format!("inline policy `{}`: {line}", d.name)),
+                                    );
+                                }
+                            },
+                        }
+                    }
+                    for name in live_policies.keys() {
+                        if !declared_inline.iter().any(|d| &d.name == name) {
+                            diff.push(format!("inline policy `{name}` exists live but is not declared"));
+                        }
+                    }
+                    let live_words = list(&live_policies.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>());
+                    let control = inline.live(live_words);
+                    if !diff.is_empty() {
+                        control.drifted(diff)
+                    } else if !unknown.is_empty() {
+                        control.unknown(unknown.join("; "))
+                    } else {
+                        control.compliant()
+                    }
+                }
+            }
+        }
+    });
+
+    // Attached managed policies.
+    let attached = Control::new("role-attached-policies", TARGET, &subject);
+    controls.push(match &role.attached {
+        None => attached.unknown(format!(
+            "{} declares only the trust policy, not which policies the role has",
+            role.path
+        )),
+        Some(declared_arns) => {
+            let attached = attached
+                .declared(list(
+                    &declared_arns
+                        .iter()
+                        .map(|(a, _)| format!("`{a}`"))
+                        .collect::<Vec<_>>(),
+                ))
+                .at(declared_arns
+                    .first()
+                    .map(|(_, a)| a.clone())
+                    .or_else(|| Some(role.name_anchor.clone())));
+            match live_attached(iam, &role.name).await {
+                Err(reason) => attached.unknown(reason),
+                Ok(live_arns) => {
+                    let mut diff = Vec::new();
+                    for (arn, _) in declared_arns {
+                        if !live_arns.iter().any(|l| value_matches(arn, l)) {
+                            diff.push(format!("`{arn}` is declared but not attached live"));
+                        }
+                    }
+                    for live_arn in &live_arns {
+                        if !declared_arns
+                            .iter()
+                            .any(|(d, _)| value_matches(d, live_arn))
+                        {
+                            diff.push(format!("`{live_arn}` is attached live but not declared"));
+                        }
+                    }
+                    attached
+                        .live(list(
+                            &live_arns
+                                .iter()
+                                .map(|a| format!("`{a}`"))
+                                .collect::<Vec<_>>(),
+                        ))
+                        .judged(diff.is_empty(), diff)
+                }
+            }
+        }
+    });
+    controls
+}
+
+type LiveInline = BTreeMap<String, Result<Vec<Canon>, String>>;
+
+async fn live_inline(iam: &Client, role: &str) -> Result<LiveInline, String> {
+    let mut names = Vec::new();
+    let mut pages = iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error("iam:ListRolePolicies", &e))?;
+        names.extend(page.policy_names);
+    }
+    let mut out = BTreeMap::new();
+    for name in names {
+        let fetched = match iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(&name)
+            .send()
+            .await
+        {
+            Ok(policy) => live_document(&format!("{role} inline {name}"), &policy.policy_document)
+                .map(|f| canon_of(&f)),
+            Err(e) => Err(sdk_error("iam:GetRolePolicy", &e)),
+        };
+        out.insert(name, fetched);
+    }
+    Ok(out)
+}
+
+async fn live_attached(iam: &Client, role: &str) -> Result<Vec<String>, String> {
+    let mut arns = Vec::new();
+    let mut pages = iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error("iam:ListAttachedRolePolicies", &e))?;
+        arns.extend(
+            page.attached_policies
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.policy_arn),
+        );
+    }
+    arns.sort();
+    Ok(arns)
+}
+
+/// Every live role whose trust policy names GitHub's OIDC provider, judged by the same
+/// logic as the `iam-oidc-trust-unbounded` rule.
+async fn trust_bound_controls(
+    iam: &Client,
+    declared: &Declared,
+    roles: &[DeclaredRole<'_>],
+) -> Vec<Control> {
+    let mut controls = Vec::new();
+    let mut pages = iam.list_roles().into_paginator().send();
+    let mut live_roles = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => live_roles.extend(page.roles),
+            Err(e) => {
+                controls.push(
+                    Control::new("role-oidc-trust-bounded", TARGET, "live roles")
+                        .unknown(sdk_error("iam:ListRoles", &e)),
+                );
+                return controls;
+            }
+        }
+    }
+    let rule: &'static dyn crate::rules::Rule = &IamOidcTrustUnbounded;
+    for live in live_roles {
+        let Some(document) = live.assume_role_policy_document.as_deref() else {
+            continue;
+        };
+        let subject = format!("role `{}`", live.role_name);
+        let file = match live_document(&format!("{} trust", live.role_name), document) {
+            Ok(file) => file,
+            Err(reason) => {
+                controls.push(
+                    Control::new("role-oidc-trust-bounded", TARGET, &subject).unknown(reason),
+                );
+                continue;
+            }
+        };
+        if !file.text.contains("token.actions.githubusercontent.com") {
+            continue;
+        }
+        let findings = crate::engine::check_file(&file, &[rule], &declared.config, &declared.repo);
+        let anchor = roles
+            .iter()
+            .find(|r| r.name == live.role_name)
+            .map(|r| r.trust_anchor.clone());
+        let subs: Vec<String> = iam::policies(&file)
+            .iter()
+            .flat_map(|p| p.statements.iter())
+            .flat_map(|s| s.conditions.iter())
+            .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub"))
+            .flat_map(|c| c.values.iter().map(|v| format!("`{}`", v.text)))
+            .collect();
+        controls.push(
+            Control::new("role-oidc-trust-bounded", TARGET, &subject)
+                .declared("`sub` bound to one repository and one environment or branch (rule iam-oidc-trust-unbounded)")
+                .live(if subs.is_empty() { "no `sub` condition".to_string() } else { format!("sub {}", list(&subs)) })
+                .at(anchor)
+                .judged(findings.is_empty(), findings.into_iter().map(|f| f.message).collect()),
+        );
+    }
+    controls
+}
+
+/// Whether a user's name or path says CI uses it.
+fn looks_like_ci(name: &str, path: &str) -> bool {
+    let text = format!("{path}/{name}").to_ascii_lowercase();
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "ci" | "cd"
+                | "cicd"
+                | "github"
+                | "gha"
+                | "actions"
+                | "deploy"
+                | "deployer"
+                | "pipeline"
+                | "bot"
+                | "automation"
+                | "jenkins"
+                | "gitlab"
+                | "circleci"
+                | "terraform"
+                | "build"
+        )
+    })
+}
+
+async fn user_key_controls(iam: &Client, now: SystemTime) -> Vec<Control> {
+    let mut controls = Vec::new();
+    let mut users = Vec::new();
+    let mut pages = iam.list_users().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => users.extend(page.users),
+            Err(e) => {
+                return vec![
+                    Control::new("user-access-keys", TARGET, "IAM users")
+                        .unknown(sdk_error("iam:ListUsers", &e)),
+                ];
+            }
+        }
+    }
+    let now_secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    for user in users {
+        let subject = format!("user `{}`", user.user_name);
+        let keys = match iam
+            .list_access_keys()
+            .user_name(&user.user_name)
+            .send()
+            .await
+        {
+            Ok(output) => output.access_key_metadata,
+            Err(e) => {
+                controls.push(
+                    Control::new("user-access-keys", TARGET, &subject)
+                        .unknown(sdk_error("iam:ListAccessKeys", &e)),
+                );
+                continue;
+            }
+        };
+        let mut active = Vec::new();
+        for key in keys {
+            if key.status.as_ref().map(|s| s.as_str()) != Some("Active") {
+                continue;
+            }
+            let id = key.access_key_id.clone().unwrap_or_else(|| "?".into());
+            let age = key
+                .create_date
+                .map(|d| format!("{} days old", (now_secs - d.secs()).max(0) / 86_400))
+                .unwrap_or_else(|| "age unknown".into());
+            let last_used = match iam
+                .get_access_key_last_used()
+                .access_key_id(&id)
+                .send()
+                .await
+            {
+                Ok(output) => output
+                    .access_key_last_used
+                    .and_then(|u| u.last_used_date)
+                    .map(|d| format!(", last used {}", d))
+                    .unwrap_or_else(|| ", never used".into()),
+                Err(_) => String::new(),
+            };
+            active.push(format!("active access key `{id}` ({age}{last_used})"));
+        }
+        if active.is_empty() {
+            continue;
+        }
+        let control = Control::new("user-access-keys", TARGET, &subject)
+            .declared("CI authenticates with GitHub OIDC and a role, never a standing key (rule standing-credentials)")
+            .live(list(&active));
+        controls.push(if looks_like_ci(&user.user_name, &user.path) {
+            control.drifted(active)
+        } else {
+            control.unknown("an IAM user with an active access key; nothing in its name or path says whether CI uses it")
+        });
+    }
+    if controls.is_empty() {
+        controls.push(
+            Control::new("user-access-keys", TARGET, "IAM users")
+                .declared("CI authenticates with GitHub OIDC and a role, never a standing key (rule standing-credentials)")
+                .live("no IAM user has an active access key")
+                .compliant(),
+        );
+    }
+    controls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statements(json: &str) -> Vec<Canon> {
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(json, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        canon_of(&live_document("t", &encoded).unwrap())
+    }
+
+    #[test]
+    fn decoded_documents_compare_order_insensitively() {
+        let a = statements(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"},{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#,
+        );
+        let b = statements(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["iam:*"],"Resource":["*"]},{"Effect":"Allow","Action":["S3:PutObject","s3:GetObject"],"Resource":"*"}]}"#,
+        );
+        assert!(policy_diff(&a, &b).is_empty());
+    }
+
+    #[test]
+    fn one_changed_condition_is_one_line() {
+        let a = statements(
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity","Principal":{"Federated":"arn:x"},"Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:a/b:environment:production"}}}}"#,
+        );
+        let b = statements(
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity","Principal":{"Federated":"arn:x"},"Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:a/b:environment:staging"}}}}"#,
+        );
+        let diff = policy_diff(&a, &b);
+        assert_eq!(diff.len(), 1, "{diff:?}");
+        assert!(diff[0].contains("staging"));
+    }
+
+    #[test]
+    fn references_and_interpolations_match_live_values() {
+        assert!(value_matches(
+            "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com",
+            "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+        ));
+        assert!(value_matches(
+            "aws_iam_openid_connect_provider.github.arn",
+            "arn:aws:iam::1:oidc-provider/x"
+        ));
+        assert!(!value_matches("arn:aws:s3:::a", "arn:aws:s3:::b"));
+    }
+
+    #[test]
+    fn ci_users_by_name() {
+        assert!(looks_like_ci("github-actions-deploy", "/"));
+        assert!(looks_like_ci("svc", "/ci/"));
+        assert!(!looks_like_ci("alice", "/"));
+    }
+}

@@ -1,0 +1,1572 @@
+//! The live GitHub side of drift: environments, Actions secrets, token defaults, allowed
+//! actions, the OIDC subject template and default-branch protection.
+//!
+//! octocrab carries the requests (base URI, auth); the payloads are decoded into the tolerant
+//! types below, because octocrab's models reject real answers (branch protection without
+//! `strict`, the organisation OIDC template without `use_default`, rulesets with `enabled`;
+//! see `../shared/research/drift.md` §2). Every field is optional: a field GitHub does not
+//! return makes its control `unknown`, never compliant.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use octocrab::Octocrab;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+use super::{Anchor, Control, Declared, DeployedEnvironment, DriftOptions, Skipped, list};
+use crate::config::{BranchRequirement, EnvironmentRequirement};
+use crate::model::environment::{BranchPolicy, DeclaredEnvironment};
+use crate::rules::workflow::standing_credentials::credential_kind_of_secret;
+
+// ---------------------------------------------------------------------------------------------
+// Payloads, tolerant of missing and extra fields.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EnvironmentList {
+    pub total_count: Option<u64>,
+    pub environments: Vec<LiveEnvironment>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LiveEnvironment {
+    pub name: String,
+    pub protection_rules: Vec<ProtectionRule>,
+    pub deployment_branch_policy: Option<BranchPolicySettings>,
+    /// Not in GitHub's REST description; absent means unknown, not false.
+    pub can_admins_bypass: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProtectionRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub wait_timer: Option<u64>,
+    pub prevent_self_review: Option<bool>,
+    pub reviewers: Vec<ReviewerEntry>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewerEntry {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub reviewer: Option<Reviewer>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Reviewer {
+    pub login: Option<String>,
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub id: Option<u64>,
+}
+
+impl Reviewer {
+    /// How a person would name this reviewer: login or team slug.
+    pub fn label(&self) -> String {
+        self.login
+            .clone()
+            .or_else(|| self.slug.clone())
+            .or_else(|| self.name.clone())
+            .or_else(|| self.id.map(|i| i.to_string()))
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// Whether a declared name (login, slug, team name, id or a Terraform resource name)
+    /// names this reviewer.
+    pub fn is(&self, declared: &str) -> bool {
+        let want = normalise(declared);
+        [&self.login, &self.slug, &self.name]
+            .into_iter()
+            .flatten()
+            .any(|n| normalise(n) == want)
+            || self.id.is_some_and(|i| i.to_string() == declared.trim())
+    }
+}
+
+fn normalise(name: &str) -> String {
+    name.trim()
+        .trim_start_matches('@')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .replace(['_', ' '], "-")
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BranchPolicySettings {
+    pub protected_branches: Option<bool>,
+    pub custom_branch_policies: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BranchPolicyList {
+    pub total_count: Option<u64>,
+    pub branch_policies: Vec<BranchPolicyEntry>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BranchPolicyEntry {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SecretList {
+    pub total_count: Option<u64>,
+    pub secrets: Vec<Secret>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Secret {
+    pub name: String,
+    pub updated_at: Option<String>,
+    pub visibility: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionsPermissions {
+    pub enabled: Option<bool>,
+    pub enabled_repositories: Option<String>,
+    pub allowed_actions: Option<String>,
+    pub sha_pinning_required: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WorkflowPermissions {
+    pub default_workflow_permissions: Option<String>,
+    pub can_approve_pull_request_reviews: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SelectedActions {
+    pub github_owned_allowed: Option<bool>,
+    pub verified_allowed: Option<bool>,
+    pub patterns_allowed: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OidcTemplate {
+    pub use_default: Option<bool>,
+    pub include_claim_keys: Option<Vec<String>>,
+    pub use_immutable_subject: Option<bool>,
+    pub sub_claim_prefix: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RepositoryInfo {
+    pub name: Option<String>,
+    pub full_name: Option<String>,
+    pub default_branch: Option<String>,
+    pub archived: Option<bool>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BranchProtection {
+    pub required_pull_request_reviews: Option<PullRequestReviews>,
+    pub allow_force_pushes: Option<Enabled>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PullRequestReviews {
+    pub required_approving_review_count: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Enabled {
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BranchRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub ruleset_source: Option<String>,
+    pub parameters: Option<serde_json::Value>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching, with bounded concurrency and rate limits honoured.
+
+/// The outcome of one GET.
+#[derive(Debug)]
+pub enum Fetch<T> {
+    Ok(T),
+    NotFound,
+    /// Why it could not be read (403, rate limit, network, unexpected payload).
+    Failed(String),
+}
+
+impl<T> Fetch<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetch<U> {
+        match self {
+            Fetch::Ok(v) => Fetch::Ok(f(v)),
+            Fetch::NotFound => Fetch::NotFound,
+            Fetch::Failed(e) => Fetch::Failed(e),
+        }
+    }
+
+    /// The value, or why it is missing (a 404 is described with `what`).
+    pub fn or_reason(self, route: &str) -> Result<T, String> {
+        match self {
+            Fetch::Ok(v) => Ok(v),
+            Fetch::NotFound => Err(format!(
+                "GET {route} answered 404 (not found, or the token cannot see it)"
+            )),
+            Fetch::Failed(e) => Err(e),
+        }
+    }
+}
+
+pub struct Api {
+    octo: Octocrab,
+    permits: Semaphore,
+    max_wait: Duration,
+}
+
+const MAX_PAGES: u32 = 50;
+const ATTEMPTS: u32 = 3;
+
+impl Api {
+    pub fn new(options: &DriftOptions, token: &str) -> Result<Self, String> {
+        let mut builder = Octocrab::builder()
+            .personal_token(token.to_string())
+            // Our own loop below honours Retry-After and the rate-limit headers with a cap.
+            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)));
+        if let Some(url) = &options.github_api_url {
+            builder = builder
+                .base_uri(url.trim_end_matches('/'))
+                .map_err(|e| format!("--github-api-url `{url}`: {e}"))?;
+        }
+        let octo = builder
+            .build()
+            .map_err(|e| format!("cannot build the GitHub client: {e}"))?;
+        Ok(Self {
+            octo,
+            permits: Semaphore::new(options.concurrency.max(1)),
+            max_wait: Duration::from_secs(options.max_wait),
+        })
+    }
+
+    /// GET a route as JSON.
+    pub async fn value(&self, route: &str) -> Fetch<serde_json::Value> {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return Fetch::Failed("request queue closed".into());
+        };
+        let mut last = String::new();
+        for attempt in 1..=ATTEMPTS {
+            let response = match self.octo._get(route).await {
+                Ok(response) => response,
+                Err(e) => {
+                    last = format!("GET {route} failed: {e}");
+                    continue;
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = self.octo.body_to_string(response).await.unwrap_or_default();
+            if status.is_success() {
+                return match serde_json::from_str(&body) {
+                    Ok(value) => Fetch::Ok(value),
+                    Err(e) => Fetch::Failed(format!("GET {route}: the answer is not JSON ({e})")),
+                };
+            }
+            if status.as_u16() == 404 {
+                return Fetch::NotFound;
+            }
+            let message = github_message(&body);
+            if let Some(wait) = rate_limit_wait(status.as_u16(), &headers) {
+                if wait > self.max_wait {
+                    return Fetch::Failed(format!(
+                        "rate limited on GET {route} (HTTP {}): GitHub asks to wait {}s, longer than the {}s this run waits{message}",
+                        status.as_u16(),
+                        wait.as_secs(),
+                        self.max_wait.as_secs()
+                    ));
+                }
+                last = format!(
+                    "rate limited on GET {route} (HTTP {}) {ATTEMPTS} times, waiting as GitHub asked{message}",
+                    status.as_u16()
+                );
+                if attempt < ATTEMPTS {
+                    tokio::time::sleep(wait).await;
+                }
+                continue;
+            }
+            if status.is_server_error() {
+                last = format!("GET {route} answered HTTP {}{message}", status.as_u16());
+                continue;
+            }
+            return Fetch::Failed(match status.as_u16() {
+                401 => format!("GET {route} answered 401: the token was refused{message}"),
+                403 => format!(
+                    "GET {route} answered 403: the token may not read this (it needs admin or the matching scope){message}"
+                ),
+                code => format!("GET {route} answered HTTP {code}{message}"),
+            });
+        }
+        Fetch::Failed(last)
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, route: &str) -> Fetch<T> {
+        match self.value(route).await {
+            Fetch::Ok(value) => match serde_json::from_value(value) {
+                Ok(v) => Fetch::Ok(v),
+                Err(e) => Fetch::Failed(format!("GET {route}: unexpected payload ({e})")),
+            },
+            Fetch::NotFound => Fetch::NotFound,
+            Fetch::Failed(e) => Fetch::Failed(e),
+        }
+    }
+
+    /// A list GitHub wraps as `{total_count, KEY: [...]}` or returns bare, page by page.
+    pub async fn pages<T: DeserializeOwned>(
+        &self,
+        route: &str,
+        key: Option<&str>,
+    ) -> Fetch<Vec<T>> {
+        let mut items: Vec<T> = Vec::new();
+        let separator = if route.contains('?') { '&' } else { '?' };
+        for page in 1..=MAX_PAGES {
+            let paged = format!("{route}{separator}per_page=100&page={page}");
+            let value = match self.value(&paged).await {
+                Fetch::Ok(value) => value,
+                Fetch::NotFound => return Fetch::NotFound,
+                // Name the list, not the page, in the reason.
+                Fetch::Failed(e) => return Fetch::Failed(e.replace(&paged, route)),
+            };
+            let total = value.get("total_count").and_then(serde_json::Value::as_u64);
+            let list = match key {
+                Some(key) => value.get(key).cloned().unwrap_or(serde_json::Value::Null),
+                None => value,
+            };
+            let batch: Vec<T> = match list {
+                serde_json::Value::Null => Vec::new(),
+                other => match serde_json::from_value(other) {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        return Fetch::Failed(format!("GET {route}: unexpected payload ({e})"));
+                    }
+                },
+            };
+            let got = batch.len();
+            items.extend(batch);
+            let done = match total {
+                Some(total) => items.len() as u64 >= total,
+                None => got < 100,
+            };
+            if done || got == 0 {
+                break;
+            }
+        }
+        Fetch::Ok(items)
+    }
+}
+
+/// `Retry-After`, or the primary limit's reset time when `x-ratelimit-remaining` is 0, for a
+/// 403 or 429 (GitHub's two rate-limit answers).
+fn rate_limit_wait(status: u16, headers: &http::HeaderMap) -> Option<Duration> {
+    if status != 403 && status != 429 {
+        return None;
+    }
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(seconds) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    if header("x-ratelimit-remaining") == Some("0") {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let reset = header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(now + 60);
+        return Some(Duration::from_secs(reset.saturating_sub(now).max(1)));
+    }
+    // A 429 without headers: GitHub's docs say to wait at least a minute.
+    (status == 429).then(|| Duration::from_secs(60))
+}
+
+/// GitHub's `message` field, for the reason text.
+fn github_message(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
+}
+
+fn segment(text: &str) -> String {
+    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan.
+
+pub async fn scan(options: &DriftOptions, declared: &Declared) -> (Vec<Control>, Vec<Skipped>) {
+    let Some(token) = options.github_token.as_deref() else {
+        return (Vec::new(), Vec::new());
+    };
+    let api = match Api::new(options, token) {
+        Ok(api) => api,
+        Err(reason) => {
+            let skipped = super::github_targets(options)
+                .into_iter()
+                .map(|target| Skipped {
+                    target,
+                    reason: reason.clone(),
+                })
+                .collect();
+            return (Vec::new(), skipped);
+        }
+    };
+    let mut controls = Vec::new();
+    let mut skipped = Vec::new();
+    let repos: Vec<(String, bool)> = options.github.iter().map(|r| (r.clone(), true)).collect();
+    let mut org_repos: Vec<(String, bool)> = Vec::new();
+    if let Some(org) = &options.github_org {
+        let route = format!("/orgs/{}/repos?type=all", segment(org));
+        match api.pages::<RepositoryInfo>(&route, None).await {
+            Fetch::Ok(list) => {
+                for repo in list {
+                    if repo.archived == Some(true) || repo.disabled == Some(true) {
+                        continue;
+                    }
+                    let Some(full) = repo
+                        .full_name
+                        .clone()
+                        .or_else(|| repo.name.as_ref().map(|n| format!("{org}/{n}")))
+                    else {
+                        continue;
+                    };
+                    if options.shard.is_none_or(|s| s.takes(&full))
+                        && !repos.iter().any(|(r, _)| r.eq_ignore_ascii_case(&full))
+                    {
+                        org_repos.push((full, false));
+                    }
+                }
+            }
+            other => {
+                let reason = match other.or_reason(&route) {
+                    Err(reason) => reason,
+                    Ok(_) => String::new(),
+                };
+                skipped.push(Skipped {
+                    target: format!("github-org:{org}"),
+                    reason: format!("cannot list the organisation's repositories: {reason}"),
+                });
+            }
+        }
+        if options.shard.is_none_or(|s| s.is_first()) {
+            controls.extend(org_controls(&api, org, declared).await);
+        }
+    }
+    let all: Vec<(String, bool)> = repos.into_iter().chain(org_repos).collect();
+    let scans = all
+        .iter()
+        .map(|(repo, local)| repo_controls(&api, repo, *local, declared));
+    for batch in join_all(scans).await {
+        controls.extend(batch);
+    }
+    (controls, skipped)
+}
+
+/// The controls of one repository. `local` says the scanned folder is this repository, so
+/// its declared environments and workflows apply; otherwise only `tollgate.yml` does.
+async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) -> Vec<Control> {
+    let target = format!("github:{full}");
+    let Some((owner, name)) = full.split_once('/') else {
+        return vec![
+            Control::new("environment-exists", &target, "repository")
+                .unknown(format!("`{full}` is not OWNER/REPO")),
+        ];
+    };
+    let base = format!("/repos/{}/{}", segment(owner), segment(name));
+    let environments_route = format!("{base}/environments");
+    let secrets_route = format!("{base}/actions/secrets");
+    let workflow_route = format!("{base}/actions/permissions/workflow");
+    let permissions_route = format!("{base}/actions/permissions");
+    let oidc_route = format!("{base}/actions/oidc/customization/sub");
+    let (environments, secrets, workflow, permissions, oidc, info) = futures_util::join!(
+        api.pages::<LiveEnvironment>(&environments_route, Some("environments")),
+        api.pages::<Secret>(&secrets_route, Some("secrets")),
+        api.get::<WorkflowPermissions>(&workflow_route),
+        api.get::<ActionsPermissions>(&permissions_route),
+        api.get::<OidcTemplate>(&oidc_route),
+        api.get::<RepositoryInfo>(&base),
+    );
+    let mut controls = Vec::new();
+
+    // Environments.
+    let environments = environments.or_reason(&environments_route);
+    let names = environments_of_interest(declared, local, environments.as_ref().ok());
+    let live_list: Vec<LiveEnvironment> = environments.clone().unwrap_or_default();
+    let branch_fetches = names.iter().map(|env| {
+        let live = live_list
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(env))
+            .cloned();
+        let route = format!(
+            "{base}/environments/{}/deployment-branch-policies",
+            segment(env)
+        );
+        async move {
+            match live
+                .as_ref()
+                .and_then(|l| l.deployment_branch_policy.as_ref())
+            {
+                Some(settings) if settings.custom_branch_policies == Some(true) => Some(
+                    api.pages::<BranchPolicyEntry>(&route, Some("branch_policies"))
+                        .await
+                        .or_reason(&route)
+                        .map(|list| list.into_iter().map(|p| p.name).collect::<Vec<_>>()),
+                ),
+                _ => None,
+            }
+        }
+    });
+    let branch_patterns = join_all(branch_fetches).await;
+    for (env, patterns) in names.iter().zip(branch_patterns) {
+        let live = environments
+            .as_ref()
+            .map(|list| list.iter().find(|l| l.name.eq_ignore_ascii_case(env)));
+        controls.extend(environment_controls(
+            &target,
+            env,
+            live.map_err(Clone::clone),
+            patterns,
+            declared,
+            local,
+        ));
+    }
+
+    // Secrets: the repository's and each live environment's.
+    controls.push(secrets_control(
+        &target,
+        "repository secrets",
+        secrets.or_reason(&secrets_route),
+        declared,
+    ));
+    let env_secret_fetches = live_list.iter().map(|env| {
+        let route = format!("{base}/environments/{}/secrets", segment(&env.name));
+        async move {
+            let fetched = api.pages::<Secret>(&route, Some("secrets")).await;
+            (env.name.clone(), fetched.or_reason(&route))
+        }
+    });
+    for (env, fetched) in join_all(env_secret_fetches).await {
+        controls.push(secrets_control(
+            &target,
+            &format!("environment `{env}` secrets"),
+            fetched,
+            declared,
+        ));
+    }
+
+    controls.push(workflow_permissions_control(
+        &target,
+        "repository",
+        workflow.or_reason(&workflow_route),
+        declared,
+    ));
+    let selected_route = format!("{base}/actions/permissions/selected-actions");
+    let permissions = permissions.or_reason(&permissions_route);
+    let selected = match &permissions {
+        Ok(p) if p.allowed_actions.as_deref() == Some("selected") => Some(
+            api.get::<SelectedActions>(&selected_route)
+                .await
+                .or_reason(&selected_route),
+        ),
+        _ => None,
+    };
+    controls.push(allowed_actions_control(
+        &target,
+        "repository",
+        permissions,
+        selected,
+        declared,
+    ));
+    controls.push(oidc_control(
+        &target,
+        "repository",
+        oidc.or_reason(&oidc_route),
+        declared,
+    ));
+
+    // Default branch: classic protection or a ruleset's pull_request rule.
+    let subject = "default branch";
+    let control = match info.or_reason(&base) {
+        Err(reason) => Control::new("default-branch-protection", &target, subject)
+            .unknown(format!("cannot tell the default branch: {reason}")),
+        Ok(info) => match info.default_branch {
+            None => Control::new("default-branch-protection", &target, subject)
+                .unknown("GitHub did not return the repository's default_branch"),
+            Some(branch) => {
+                let protection_route = format!("{base}/branches/{}/protection", segment(&branch));
+                let rules_route = format!("{base}/rules/branches/{}", segment(&branch));
+                let (protection, rules) = futures_util::join!(
+                    api.get::<BranchProtection>(&protection_route),
+                    api.get::<Vec<BranchRule>>(&rules_route),
+                );
+                branch_control(
+                    &target,
+                    &branch,
+                    protection,
+                    rules.or_reason(&rules_route),
+                    &protection_route,
+                    declared,
+                )
+            }
+        },
+    };
+    controls.push(control);
+    controls
+}
+
+async fn org_controls(api: &Api, org: &str, declared: &Declared) -> Vec<Control> {
+    let target = format!("github-org:{org}");
+    let base = format!("/orgs/{}", segment(org));
+    let secrets_route = format!("{base}/actions/secrets");
+    let workflow_route = format!("{base}/actions/permissions/workflow");
+    let permissions_route = format!("{base}/actions/permissions");
+    let oidc_route = format!("{base}/actions/oidc/customization/sub");
+    let (secrets, workflow, permissions, oidc) = futures_util::join!(
+        api.pages::<Secret>(&secrets_route, Some("secrets")),
+        api.get::<WorkflowPermissions>(&workflow_route),
+        api.get::<ActionsPermissions>(&permissions_route),
+        api.get::<OidcTemplate>(&oidc_route),
+    );
+    let selected_route = format!("{base}/actions/permissions/selected-actions");
+    let permissions = permissions.or_reason(&permissions_route);
+    let selected = match &permissions {
+        Ok(p) if p.allowed_actions.as_deref() == Some("selected") => Some(
+            api.get::<SelectedActions>(&selected_route)
+                .await
+                .or_reason(&selected_route),
+        ),
+        _ => None,
+    };
+    vec![
+        secrets_control(
+            &target,
+            "organisation secrets",
+            secrets.or_reason(&secrets_route),
+            declared,
+        ),
+        workflow_permissions_control(
+            &target,
+            "organisation",
+            workflow.or_reason(&workflow_route),
+            declared,
+        ),
+        allowed_actions_control(&target, "organisation", permissions, selected, declared),
+        oidc_control(
+            &target,
+            "organisation",
+            oidc.or_reason(&oidc_route),
+            declared,
+        ),
+    ]
+}
+
+/// Environments to judge: declared ones, deployed-to ones and policy-named ones (when this is
+/// the scanned repository), and any live one a `tollgate.yml` requirement matches.
+fn environments_of_interest(
+    declared: &Declared,
+    local: bool,
+    live: Option<&Vec<LiveEnvironment>>,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_string());
+        }
+    };
+    if local {
+        for env in &declared.repo.environments {
+            add(&env.name);
+        }
+        for env in &declared.deployed {
+            add(&env.name);
+        }
+        for requirement in declared.config.declared_environments() {
+            add(&requirement.pattern);
+        }
+    }
+    for env in live.into_iter().flatten() {
+        if declared.config.requirement_for(&env.name).is_some() {
+            add(&env.name);
+        }
+    }
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names
+}
+
+fn declaration_anchor(
+    declared: &Declared,
+    env: &DeclaredEnvironment,
+    route: Option<&crate::source::Route>,
+) -> Option<Anchor> {
+    let file = declared.repo.file(&env.path)?;
+    Some(Anchor::at(file, route.unwrap_or(&env.route)))
+}
+
+fn requirement_anchor(declared: &Declared, requirement: &EnvironmentRequirement) -> Option<Anchor> {
+    requirement
+        .line
+        .and_then(|line| declared.config_anchor(Some(line)))
+}
+
+fn requirement_words(requirement: &EnvironmentRequirement) -> String {
+    if requirement.line.is_some() {
+        format!("tollgate.yml `{}`", requirement.pattern)
+    } else {
+        "tollgate's production default".to_string()
+    }
+}
+
+/// A declared branch rule in words, and its test of the live policy.
+type BranchCheck = (String, Box<dyn Fn(&LiveBranches) -> bool>);
+
+/// Which branches may deploy, live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum LiveBranches {
+    Any,
+    Protected,
+    Custom(Vec<String>),
+}
+
+fn branch_words(policy: &LiveBranches) -> String {
+    match policy {
+        LiveBranches::Any => "any branch".into(),
+        LiveBranches::Protected => "protected branches".into(),
+        LiveBranches::Custom(patterns) => format!("branches matching {}", list(&quoted(patterns))),
+    }
+}
+
+fn quoted(items: &[String]) -> Vec<String> {
+    items.iter().map(|i| format!("`{i}`")).collect()
+}
+
+/// The environment controls: existence, reviewers, self-review, admin bypass, branches,
+/// wait timer. `live` is `Err(reason)` when the environments could not be listed.
+pub fn environment_controls(
+    target: &str,
+    name: &str,
+    live: Result<Option<&LiveEnvironment>, String>,
+    branch_patterns: Option<Result<Vec<String>, String>>,
+    declared: &Declared,
+    local: bool,
+) -> Vec<Control> {
+    let subject = format!("environment `{name}`");
+    let decls: Vec<&DeclaredEnvironment> = if local {
+        declared.repo.environment(name)
+    } else {
+        Vec::new()
+    };
+    let deployed: Vec<&DeployedEnvironment> = if local {
+        declared
+            .deployed
+            .iter()
+            .filter(|d| d.name.eq_ignore_ascii_case(name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let requirement = declared.config.requirement_for(name);
+    let policy_named = local
+        && declared
+            .config
+            .declared_environments()
+            .any(|r| r.pattern.eq_ignore_ascii_case(name));
+    let mut controls = Vec::new();
+
+    // Where the environment is declared or used, for the existence control.
+    let mut sources: Vec<String> = decls
+        .iter()
+        .map(|d| format!("declared in {} ({})", d.path, d.declared_in.name()))
+        .collect();
+    sources.extend(
+        deployed
+            .iter()
+            .map(|d| format!("deployed to by job `{}` in {}", d.job, d.anchor.path)),
+    );
+    if policy_named {
+        sources.push("named in tollgate.yml".into());
+    }
+    let exists_anchor = decls
+        .first()
+        .and_then(|d| declaration_anchor(declared, d, Some(&d.name_route)))
+        .or_else(|| deployed.first().map(|d| d.anchor.clone()))
+        .or_else(|| {
+            requirement
+                .as_ref()
+                .and_then(|r| requirement_anchor(declared, r))
+        });
+    let wanted = !sources.is_empty();
+
+    let live = match live {
+        Err(reason) => {
+            if wanted {
+                controls.push(
+                    Control::new("environment-exists", target, &subject)
+                        .declared(list(&sources))
+                        .at(exists_anchor)
+                        .unknown(reason.clone()),
+                );
+            }
+            if !decls.is_empty() || requirement.is_some() {
+                for control in [
+                    "environment-reviewers",
+                    "environment-prevent-self-review",
+                    "environment-admin-bypass",
+                    "environment-branch-policy",
+                ] {
+                    controls.push(Control::new(control, target, &subject).unknown(reason.clone()));
+                }
+            }
+            return controls;
+        }
+        Ok(None) => {
+            if wanted {
+                controls.push(
+                    Control::new("environment-exists", target, &subject)
+                        .declared(list(&sources))
+                        .live("no such environment")
+                        .at(exists_anchor)
+                        .drifted(vec![format!("environment `{name}` does not exist live")]),
+                );
+            }
+            return controls;
+        }
+        Ok(Some(live)) => live,
+    };
+    if wanted {
+        controls.push(
+            Control::new("environment-exists", target, &subject)
+                .declared(list(&sources))
+                .live("exists")
+                .at(exists_anchor)
+                .compliant(),
+        );
+    }
+    if decls.is_empty() && requirement.is_none() {
+        return controls;
+    }
+
+    let reviewers_rule = live
+        .protection_rules
+        .iter()
+        .find(|r| r.kind == "required_reviewers");
+    let live_reviewers: Vec<&Reviewer> = reviewers_rule
+        .map(|r| {
+            r.reviewers
+                .iter()
+                .filter_map(|e| e.reviewer.as_ref())
+                .collect()
+        })
+        .unwrap_or_default();
+    let live_reviewer_words = if live_reviewers.is_empty() {
+        "no required reviewers".to_string()
+    } else {
+        format!(
+            "required reviewers {}",
+            list(
+                &live_reviewers
+                    .iter()
+                    .map(|r| format!("`{}`", r.label()))
+                    .collect::<Vec<_>>()
+            )
+        )
+    };
+
+    // Reviewers.
+    {
+        let mut wanted_names: Vec<(String, String)> = Vec::new();
+        let mut words = Vec::new();
+        let mut anchor = None;
+        for decl in &decls {
+            if decl.reviewers_route.is_some() {
+                words.push(format!(
+                    "reviewers {} ({})",
+                    list(&quoted(&decl.reviewers)),
+                    decl.path
+                ));
+                for r in &decl.reviewers {
+                    wanted_names.push((r.clone(), decl.path.clone()));
+                }
+                anchor = anchor
+                    .or_else(|| declaration_anchor(declared, decl, decl.reviewers_route.as_ref()));
+            }
+        }
+        let mut min = 0;
+        if let Some(req) = &requirement {
+            min = req.min_reviewers;
+            if req.min_reviewers > 0 {
+                words.push(format!(
+                    "at least {} reviewer{} ({})",
+                    req.min_reviewers,
+                    if req.min_reviewers == 1 { "" } else { "s" },
+                    requirement_words(req)
+                ));
+            }
+            if !req.required_reviewers.is_empty() {
+                words.push(format!(
+                    "reviewers including {} ({})",
+                    list(&quoted(&req.required_reviewers)),
+                    requirement_words(req)
+                ));
+                for r in &req.required_reviewers {
+                    wanted_names.push((r.clone(), "tollgate.yml".into()));
+                }
+            }
+            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+        }
+        if !words.is_empty() {
+            let mut diff = Vec::new();
+            if live_reviewers.len() < min {
+                diff.push(format!(
+                    "{} live reviewer{}, at least {min} required",
+                    live_reviewers.len(),
+                    if live_reviewers.len() == 1 { "" } else { "s" }
+                ));
+            }
+            for (want, source) in &wanted_names {
+                if !live_reviewers.iter().any(|r| r.is(want)) {
+                    diff.push(format!(
+                        "reviewer `{want}` ({source}) is not a live required reviewer"
+                    ));
+                }
+            }
+            controls.push(
+                Control::new("environment-reviewers", target, &subject)
+                    .declared(words.join("; "))
+                    .live(live_reviewer_words.clone())
+                    .at(anchor)
+                    .judged(diff.is_empty(), diff),
+            );
+        }
+    }
+
+    // Self-review.
+    {
+        let mut want: Option<bool> = None;
+        let mut words = Vec::new();
+        let mut anchor = None;
+        for decl in &decls {
+            if let Some(field) = &decl.prevent_self_review {
+                want = Some(want.unwrap_or(false) || field.value);
+                words.push(format!(
+                    "prevent_self_review = {} ({})",
+                    field.value, decl.path
+                ));
+                anchor = anchor.or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
+            }
+        }
+        if let Some(req) = requirement.as_ref().filter(|r| r.prevent_self_review) {
+            want = Some(true);
+            words.push(format!(
+                "self-review prevented ({})",
+                requirement_words(req)
+            ));
+            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+        }
+        if let Some(want) = want {
+            let control = Control::new("environment-prevent-self-review", target, &subject)
+                .declared(words.join("; "))
+                .at(anchor);
+            let live_value = match reviewers_rule {
+                None => Some(false),
+                Some(rule) => rule.prevent_self_review,
+            };
+            controls.push(match live_value {
+                None => control.unknown(
+                    "GitHub returned the required-reviewers rule without `prevent_self_review`",
+                ),
+                Some(value) => {
+                    let live_words = match reviewers_rule {
+                        None => {
+                            "no required reviewers, so nothing prevents self-review".to_string()
+                        }
+                        Some(_) if value => "self-review prevented".to_string(),
+                        Some(_) => "self-review allowed (prevent_self_review = false)".to_string(),
+                    };
+                    control.live(live_words.clone()).judged(
+                        value == want,
+                        vec![format!(
+                            "declared prevent_self_review = {want}, live: {live_words}"
+                        )],
+                    )
+                }
+            });
+        }
+    }
+
+    // Admin bypass.
+    {
+        let mut allowed: Option<bool> = None;
+        let mut words = Vec::new();
+        let mut anchor = None;
+        for decl in &decls {
+            if let Some(field) = &decl.can_admins_bypass {
+                allowed = Some(allowed.unwrap_or(true) && field.value);
+                words.push(format!(
+                    "can_admins_bypass = {} ({})",
+                    field.value, decl.path
+                ));
+                anchor = anchor.or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
+            }
+        }
+        if let Some(req) = requirement.as_ref().filter(|r| !r.admins_can_bypass) {
+            allowed = Some(false);
+            words.push(format!(
+                "admins may not bypass ({})",
+                requirement_words(req)
+            ));
+            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+        }
+        if let Some(allowed) = allowed {
+            let control = Control::new("environment-admin-bypass", target, &subject)
+                .declared(words.join("; "))
+                .at(anchor);
+            controls.push(match live.can_admins_bypass {
+                None => control.unknown(
+                    "GitHub did not return `can_admins_bypass` for this environment (the field is missing from GitHub's REST description, so its absence says nothing); check the environment's settings page",
+                ),
+                Some(value) => {
+                    let live_words = if value { "administrators can bypass the protection rules" } else { "administrators cannot bypass" };
+                    control.live(live_words).judged(
+                        allowed || !value,
+                        vec![format!("declared can_admins_bypass = {allowed}, live = {value}")],
+                    )
+                }
+            });
+        }
+    }
+
+    // Deployment branches.
+    {
+        let live_policy: Result<LiveBranches, String> = match &live.deployment_branch_policy {
+            None => Ok(LiveBranches::Any),
+            Some(settings) => {
+                match (settings.protected_branches, settings.custom_branch_policies) {
+                    (Some(true), _) => Ok(LiveBranches::Protected),
+                    (_, Some(true)) => match branch_patterns {
+                        Some(Ok(mut patterns)) => {
+                            patterns.sort();
+                            Ok(LiveBranches::Custom(patterns))
+                        }
+                        Some(Err(reason)) => {
+                            Err(format!("cannot read the custom branch patterns: {reason}"))
+                        }
+                        None => Err("cannot read the custom branch patterns".into()),
+                    },
+                    (Some(false), Some(false)) => Ok(LiveBranches::Any),
+                    _ => {
+                        Err("GitHub returned deployment_branch_policy without its two flags".into())
+                    }
+                }
+            }
+        };
+        let mut checks: Vec<BranchCheck> = Vec::new();
+        let mut anchor = None;
+        for decl in &decls {
+            if decl.branch_policy_route.is_some() {
+                let want = match &decl.branch_policy {
+                    BranchPolicy::Any => LiveBranches::Any,
+                    BranchPolicy::ProtectedBranches => LiveBranches::Protected,
+                    BranchPolicy::Custom(p) => {
+                        let mut p = p.clone();
+                        p.sort();
+                        LiveBranches::Custom(p)
+                    }
+                };
+                checks.push((
+                    format!("{} ({})", branch_words(&want), decl.path),
+                    Box::new(move |live: &LiveBranches| match (live, &want) {
+                        (LiveBranches::Custom(a), LiveBranches::Custom(b)) => {
+                            a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+                        }
+                        (a, b) => a == b,
+                    }),
+                ));
+                anchor = anchor.or_else(|| {
+                    declaration_anchor(declared, decl, decl.branch_policy_route.as_ref())
+                });
+            }
+        }
+        if let Some(req) = &requirement {
+            let words = requirement_words(req);
+            match &req.deployment_branches {
+                BranchRequirement::Restricted => checks.push((
+                    format!("restricted to protected branches or named patterns ({words})"),
+                    Box::new(|live: &LiveBranches| match live {
+                        LiveBranches::Any => false,
+                        LiveBranches::Protected => true,
+                        LiveBranches::Custom(p) => !p.is_empty(),
+                    }),
+                )),
+                BranchRequirement::Protected => checks.push((
+                    format!("protected branches only ({words})"),
+                    Box::new(|live: &LiveBranches| *live == LiveBranches::Protected),
+                )),
+                BranchRequirement::Patterns(allowed) => {
+                    let allowed = allowed.clone();
+                    checks.push((
+                        format!("only {} ({words})", list(&quoted(&allowed))),
+                        Box::new(move |live: &LiveBranches| match live {
+                            LiveBranches::Custom(p) => {
+                                !p.is_empty() && p.iter().all(|x| allowed.contains(x))
+                            }
+                            _ => false,
+                        }),
+                    ));
+                }
+            }
+            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+        }
+        if !checks.is_empty() {
+            let words: Vec<String> = checks.iter().map(|(w, _)| w.clone()).collect();
+            let control = Control::new("environment-branch-policy", target, &subject)
+                .declared(words.join("; "))
+                .at(anchor);
+            controls.push(match live_policy {
+                Err(reason) => control.unknown(reason),
+                Ok(policy) => {
+                    let diff: Vec<String> = checks
+                        .iter()
+                        .filter(|(_, ok)| !ok(&policy))
+                        .map(|(w, _)| format!("declared {w}, live: {}", branch_words(&policy)))
+                        .collect();
+                    control
+                        .live(branch_words(&policy))
+                        .judged(diff.is_empty(), diff)
+                }
+            });
+        }
+    }
+
+    // Wait timer.
+    {
+        let live_timer = live
+            .protection_rules
+            .iter()
+            .find(|r| r.kind == "wait_timer")
+            .map_or(Some(0), |r| r.wait_timer);
+        let mut words = Vec::new();
+        let mut checks: Vec<Box<dyn Fn(u64) -> bool>> = Vec::new();
+        let mut anchor = None;
+        for decl in &decls {
+            if let Some(field) = &decl.wait_timer {
+                let want = field.value;
+                words.push(format!("wait timer {want} min ({})", decl.path));
+                checks.push(Box::new(move |live| live == want));
+                anchor = anchor.or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
+            }
+        }
+        if let Some(req) = requirement.as_ref().filter(|r| r.min_wait_timer > 0) {
+            let min = req.min_wait_timer;
+            words.push(format!(
+                "wait timer at least {min} min ({})",
+                requirement_words(req)
+            ));
+            checks.push(Box::new(move |live| live >= min));
+            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+        }
+        if !checks.is_empty() {
+            let control = Control::new("environment-wait-timer", target, &subject)
+                .declared(words.join("; "))
+                .at(anchor);
+            controls.push(match live_timer {
+                None => control.unknown("GitHub returned the wait_timer rule without its minutes"),
+                Some(minutes) => control.live(format!("wait timer {minutes} min")).judged(
+                    checks.iter().all(|ok| ok(minutes)),
+                    vec![format!("declared {}, live {minutes} min", words.join("; "))],
+                ),
+            });
+        }
+    }
+    controls
+}
+
+fn baseline_anchor(declared: &Declared, key: &str) -> Option<Anchor> {
+    declared
+        .config_key_anchor(key)
+        .or_else(|| declared.config_anchor(None))
+}
+
+pub fn secrets_control(
+    target: &str,
+    subject: &str,
+    secrets: Result<Vec<Secret>, String>,
+    declared: &Declared,
+) -> Control {
+    let control = Control::new("actions-secrets", target, subject)
+        .declared("no long-lived cloud, Vault or cluster credential stored as a secret (OIDC federation instead; rule standing-credentials)")
+        .at(baseline_anchor(declared, "rules"));
+    match secrets {
+        Err(reason) => control.unknown(reason),
+        Ok(secrets) => {
+            let mut diff = Vec::new();
+            for secret in &secrets {
+                if let Some(kind) = credential_kind_of_secret(&secret.name) {
+                    let updated = secret
+                        .updated_at
+                        .as_deref()
+                        .map(|u| format!(", last updated {u}"))
+                        .unwrap_or_default();
+                    let visibility = secret
+                        .visibility
+                        .as_deref()
+                        .map(|v| format!(", visible to {v} repositories"))
+                        .unwrap_or_default();
+                    diff.push(format!(
+                        "secret `{}` is named like a long-lived {kind} credential{updated}{visibility}",
+                        secret.name
+                    ));
+                }
+            }
+            let names: Vec<String> = secrets.iter().map(|s| format!("`{}`", s.name)).collect();
+            control
+                .live(format!(
+                    "{} secret{}: {}",
+                    secrets.len(),
+                    if secrets.len() == 1 { "" } else { "s" },
+                    list(&names)
+                ))
+                .judged(diff.is_empty(), diff)
+        }
+    }
+}
+
+pub fn workflow_permissions_control(
+    target: &str,
+    level: &str,
+    permissions: Result<WorkflowPermissions, String>,
+    declared: &Declared,
+) -> Control {
+    let control = Control::new(
+        "workflow-token-permissions",
+        target,
+        format!("{level} default GITHUB_TOKEN"),
+    )
+    .declared(
+        "read-only default token that cannot approve pull requests (rule excessive-permissions)",
+    )
+    .at(baseline_anchor(declared, "rules"));
+    match permissions {
+        Err(reason) => control.unknown(reason),
+        Ok(p) => {
+            let (Some(default), Some(approve)) = (
+                p.default_workflow_permissions.as_deref(),
+                p.can_approve_pull_request_reviews,
+            ) else {
+                return control.unknown("GitHub did not return default_workflow_permissions and can_approve_pull_request_reviews");
+            };
+            let mut diff = Vec::new();
+            if default != "read" {
+                diff.push(format!(
+                    "default token permissions are `{default}`, not `read`"
+                ));
+            }
+            if approve {
+                diff.push(
+                    "workflows can approve pull requests (can_approve_pull_request_reviews = true)"
+                        .into(),
+                );
+            }
+            control
+                .live(format!("default_workflow_permissions = {default}, can_approve_pull_request_reviews = {approve}"))
+                .judged(diff.is_empty(), diff)
+        }
+    }
+}
+
+pub fn allowed_actions_control(
+    target: &str,
+    level: &str,
+    permissions: Result<ActionsPermissions, String>,
+    selected: Option<Result<SelectedActions, String>>,
+    declared: &Declared,
+) -> Control {
+    let catalog = declared.config.catalog();
+    let declared_words = if catalog.is_empty() {
+        "only selected actions (or local only)".to_string()
+    } else {
+        format!(
+            "only selected actions, within the catalog {}",
+            list(&quoted(catalog))
+        )
+    };
+    let control = Control::new(
+        "allowed-actions",
+        target,
+        format!("{level} allowed actions"),
+    )
+    .declared(declared_words)
+    .at(baseline_anchor(declared, "allowed_unpinned_actions"));
+    let permissions = match permissions {
+        Err(reason) => return control.unknown(reason),
+        Ok(p) => p,
+    };
+    if permissions.enabled == Some(false)
+        || permissions.enabled_repositories.as_deref() == Some("none")
+    {
+        return control.live("GitHub Actions disabled").compliant();
+    }
+    let Some(allowed) = permissions.allowed_actions.as_deref() else {
+        return control.unknown("GitHub did not return allowed_actions");
+    };
+    match allowed {
+        "local_only" => control.live("local actions only").compliant(),
+        "all" => control
+            .live("all actions and reusable workflows")
+            .drifted(vec![
+                "any action from any repository may run (allowed_actions = all)".into(),
+            ]),
+        "selected" => match selected {
+            None => control.unknown("the selected actions were not read"),
+            Some(Err(reason)) => control.live("selected actions").unknown(reason),
+            Some(Ok(selected)) => {
+                let mut diff = Vec::new();
+                if !catalog.is_empty() {
+                    for pattern in &selected.patterns_allowed {
+                        let action = pattern.split('@').next().unwrap_or(pattern);
+                        if !declared.config.unpinned_allowed(action) {
+                            diff.push(format!(
+                                "`{pattern}` is allowed live but is not in the declared catalog"
+                            ));
+                        }
+                    }
+                    if selected.verified_allowed == Some(true) {
+                        diff.push("actions of every Marketplace verified creator are allowed (verified_allowed = true)".into());
+                    }
+                }
+                let mut live = vec![format!(
+                    "patterns {}",
+                    list(&quoted(&selected.patterns_allowed))
+                )];
+                if selected.github_owned_allowed == Some(true) {
+                    live.push("GitHub-owned actions".into());
+                }
+                if selected.verified_allowed == Some(true) {
+                    live.push("verified creators".into());
+                }
+                if permissions.sha_pinning_required == Some(true) {
+                    live.push("SHA pinning required".into());
+                }
+                control
+                    .live(format!("selected actions: {}", live.join("; ")))
+                    .judged(diff.is_empty(), diff)
+            }
+        },
+        other => control.unknown(format!(
+            "GitHub returned allowed_actions = `{other}`, which tollgate does not know"
+        )),
+    }
+}
+
+/// The claim keys a `sub` template such as `repo:{owner}/{repo}:environment:{environment}`
+/// uses, in GitHub's names (`environment`, `ref` and `pull_request` are the `context` claim).
+pub fn claim_keys_of_subject(subject: &str) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in subject.split(':').step_by(2) {
+        let key = match key {
+            "environment" | "ref" | "pull_request" => "context",
+            other => other,
+        };
+        if keys.last().map(String::as_str) != Some(key) {
+            keys.push(key.to_string());
+        }
+    }
+    keys
+}
+
+pub fn oidc_control(
+    target: &str,
+    level: &str,
+    template: Result<OidcTemplate, String>,
+    declared: &Declared,
+) -> Control {
+    let wanted = claim_keys_of_subject(&declared.config.oidc_subject);
+    let control = Control::new(
+        "oidc-subject-template",
+        target,
+        format!("{level} OIDC sub template"),
+    )
+    .declared(format!(
+        "`{}` (claims {})",
+        declared.config.oidc_subject,
+        list(&quoted(&wanted))
+    ))
+    .at(baseline_anchor(declared, "oidc_subject"));
+    let template = match template {
+        Err(reason) => return control.unknown(reason),
+        Ok(t) => t,
+    };
+    let default_keys = vec!["repo".to_string(), "context".to_string()];
+    let keys = match (level, template.use_default, &template.include_claim_keys) {
+        (_, Some(true), _) => default_keys.clone(),
+        (_, _, Some(keys)) if !keys.is_empty() => keys.clone(),
+        ("repository", Some(false), _) => {
+            return control
+                .live("the organisation's template (use_default = false, no keys of its own)")
+                .compliant()
+                .note("judged with the organisation's template (scan it with --github-org)");
+        }
+        ("organisation", _, Some(_)) => default_keys.clone(),
+        _ => return control.unknown("GitHub returned neither use_default nor include_claim_keys"),
+    };
+    let mut diff = Vec::new();
+    if keys != wanted {
+        diff.push(format!(
+            "live claims {} give `sub` values such as `{}`; the declared subject and trust policies expect claims {}",
+            list(&quoted(&keys)),
+            keys.iter().map(|k| format!("{k}:…")).collect::<Vec<_>>().join(":"),
+            list(&quoted(&wanted))
+        ));
+    }
+    if template.use_immutable_subject == Some(true) {
+        diff.push("use_immutable_subject = true: `sub` carries repository ids, not the names trust policies match".into());
+    }
+    let mut live = format!("claims {}", list(&quoted(&keys)));
+    if let Some(prefix) = &template.sub_claim_prefix {
+        live.push_str(&format!("; sub prefix `{prefix}`"));
+    }
+    control.live(live).judged(diff.is_empty(), diff)
+}
+
+pub fn branch_control(
+    target: &str,
+    branch: &str,
+    protection: Fetch<BranchProtection>,
+    rules: Result<Vec<BranchRule>, String>,
+    protection_route: &str,
+    declared: &Declared,
+) -> Control {
+    let control = Control::new("default-branch-protection", target, "default branch")
+        .declared("changes reach the default branch only through a reviewed pull request")
+        .at(baseline_anchor(declared, "rules"));
+    let classic: Result<Option<u64>, String> = match protection {
+        Fetch::Ok(p) => Ok(Some(
+            p.required_pull_request_reviews
+                .and_then(|r| r.required_approving_review_count)
+                .unwrap_or(0),
+        )),
+        Fetch::NotFound => Ok(None),
+        Fetch::Failed(reason) => Err(reason),
+    };
+    let ruleset_review = rules.as_ref().map(|rules| {
+        rules.iter().find(|r| r.kind == "pull_request").map(|r| {
+            r.parameters
+                .as_ref()
+                .and_then(|p| p.get("required_approving_review_count"))
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        })
+    });
+    let mut live = Vec::new();
+    match &classic {
+        Ok(Some(n)) => live.push(format!(
+            "branch protection on `{branch}` requiring {n} approving review(s)"
+        )),
+        Ok(None) => live.push(format!("no classic branch protection on `{branch}`")),
+        Err(_) => {}
+    }
+    match &ruleset_review {
+        Ok(Some(n)) => live.push(format!(
+            "a ruleset pull_request rule requiring {n} approving review(s)"
+        )),
+        Ok(None) => live.push("no ruleset pull_request rule".into()),
+        Err(_) => {}
+    }
+    let control = control.live(live.join("; "));
+    let reviewed = |n: &Option<u64>| n.is_some_and(|n| n >= 1);
+    match (&classic, &ruleset_review) {
+        (Ok(c), _) if reviewed(c) => control.compliant(),
+        (_, Ok(r)) if reviewed(r) => control.compliant(),
+        (Ok(_), Ok(_)) => control.drifted(vec![format!(
+            "`{branch}` can be changed without an approved pull request"
+        )]),
+        (Err(reason), _) => {
+            control.unknown(format!("{reason} (classic protection, {protection_route})"))
+        }
+        (_, Err(reason)) => control.unknown(reason.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_keys_of_the_default_subject() {
+        assert_eq!(
+            claim_keys_of_subject("repo:{owner}/{repo}:environment:{environment}"),
+            vec!["repo", "context"]
+        );
+        assert_eq!(
+            claim_keys_of_subject("repository_owner:{owner}:repository_visibility:private"),
+            vec!["repository_owner", "repository_visibility"]
+        );
+    }
+
+    #[test]
+    fn reviewers_match_by_login_slug_or_resource_name() {
+        let team = Reviewer {
+            slug: Some("payments-leads".into()),
+            name: Some("Payments Leads".into()),
+            id: Some(7),
+            ..Reviewer::default()
+        };
+        assert!(team.is("payments_leads"));
+        assert!(team.is("acme/payments-leads"));
+        assert!(team.is("7"));
+        assert!(!team.is("platform"));
+    }
+
+    #[test]
+    fn rate_limit_waits() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("retry-after", http::HeaderValue::from_static("2"));
+        assert_eq!(rate_limit_wait(429, &headers), Some(Duration::from_secs(2)));
+        assert_eq!(rate_limit_wait(403, &headers), Some(Duration::from_secs(2)));
+        assert_eq!(rate_limit_wait(403, &http::HeaderMap::new()), None);
+        assert_eq!(rate_limit_wait(500, &headers), None);
+    }
+}

@@ -1,0 +1,352 @@
+//! `tollgate drift --aws` against moto on 127.0.0.1, started (and installed when missing) by
+//! the test itself (issue 6, acceptance 1), and the example report in the docs.
+
+#![cfg(test)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "fixtures/drift/github_server.rs"]
+mod github_server;
+#[path = "fixtures/drift/moto.rs"]
+mod moto;
+#[path = "fixtures/e2e/support.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use github_server::{Answer, GitHub, corpus_routes, payload};
+use moto::Moto;
+use serde_json::{Value, json};
+use support::{Repo, code, run, stderr, stdout, tollgate};
+
+const ROLES_TF: &str = r#"# The deploy role, as code.
+resource "aws_iam_role" "deploy" {
+  name                 = "gha-deploy"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:acme/app:environment:production"
+        }
+      }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "deploy_artifacts" {
+  name = "deploy-artifacts"
+  role = aws_iam_role.deploy.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject"]
+        Resource = "arn:aws:s3:::acme-artifacts/*"
+      },
+      {
+        Effect   = "Allow"
+        Action   = "cloudfront:CreateInvalidation"
+        Resource = "*"
+      }
+    ]
+  })
+}
+
+resource "aws_iam_policy" "read_only" {
+  name   = "deploy-read"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "ec2:Describe*", Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_read" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = aws_iam_policy.read_only.arn
+}
+"#;
+
+fn trust(sub: &str) -> Value {
+    // Keys and statements in another order than declared: the diff is semantic.
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Condition": { "StringEquals": {
+                "token.actions.githubusercontent.com:sub": sub,
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+            } },
+            "Principal": { "Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+            "Action": ["sts:AssumeRoleWithWebIdentity"],
+            "Effect": "Allow"
+        }]
+    })
+}
+
+fn artifacts(extra: bool) -> Value {
+    let mut statements = vec![
+        json!({ "Effect": "Allow", "Action": "cloudfront:CreateInvalidation", "Resource": ["*"] }),
+        json!({ "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "arn:aws:s3:::acme-artifacts/*" }),
+    ];
+    if extra {
+        statements.push(json!({ "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*" }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+fn seed(moto: &Moto, sub: &str, max: u64, extra: bool, users: &[&str]) {
+    moto.reset();
+    moto.seed(&json!({
+        "providers": ["https://token.actions.githubusercontent.com"],
+        "roles": [{
+            "name": "gha-deploy",
+            "trust": trust(sub),
+            "max": max,
+            "inline": { "deploy-artifacts": artifacts(extra) },
+            "managed": { "deploy-read": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*" }] } },
+        }],
+        "users": users,
+    }));
+}
+
+fn aws_drift(repo: &Repo, moto: &Moto, args: &[&str]) -> Output {
+    let mut cmd = tollgate();
+    cmd.current_dir(repo.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        // No instance-metadata lookups from a test.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("GITHUB_TOKEN", "test-token")
+        .args(["drift", "--aws"])
+        .args(args);
+    run(&mut cmd)
+}
+
+fn report_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)))
+}
+
+fn drifted(report: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "drifted")
+        .map(|c| {
+            (
+                c["control"].as_str().unwrap().into(),
+                c["subject"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn find<'a>(report: &'a Value, control: &str, subject: &str) -> &'a Value {
+    report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == control && c["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {control} for {subject}: {report:#}"))
+}
+
+const ROLE: &str = "role `gha-deploy`";
+const ROLE_CONTROLS: [&str; 6] = [
+    "role-exists",
+    "role-trust-policy",
+    "role-max-session-duration",
+    "role-inline-policies",
+    "role-attached-policies",
+    "role-oidc-trust-bounded",
+];
+
+#[test]
+fn declared_roles_against_moto() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let repo = Repo::with(&[("infra/iam.tf", ROLES_TF.as_bytes())]);
+
+    // Matching: every role control compliant, nothing drifted.
+    seed(
+        &moto,
+        "repo:acme/app:environment:production",
+        3600,
+        false,
+        &[],
+    );
+    let output = aws_drift(&repo, &moto, &["--format", "json"]);
+    let report = report_of(&output);
+    assert_eq!(code(&output), 0, "{report:#}\n{}", stderr(&output));
+    for control in ROLE_CONTROLS {
+        assert_eq!(
+            find(&report, control, ROLE)["status"],
+            "compliant",
+            "{control}: {report:#}"
+        );
+    }
+    assert!(drifted(&report).is_empty(), "{report:#}");
+
+    // Trust sub, MaxSessionDuration and one extra inline statement: exactly three drifts.
+    seed(&moto, "repo:acme/app:environment:staging", 7200, true, &[]);
+    let output = aws_drift(&repo, &moto, &["--format", "json"]);
+    let report = report_of(&output);
+    assert_eq!(code(&output), 1, "{report:#}");
+    assert_eq!(
+        drifted(&report),
+        vec![
+            ("role-inline-policies".to_string(), ROLE.to_string()),
+            ("role-max-session-duration".to_string(), ROLE.to_string()),
+            ("role-trust-policy".to_string(), ROLE.to_string()),
+        ],
+        "{report:#}"
+    );
+    let trust = find(&report, "role-trust-policy", ROLE);
+    assert_eq!(trust["diff"].as_array().unwrap().len(), 1, "{trust:#}");
+    let line = trust["diff"][0].as_str().unwrap();
+    assert!(
+        line.contains("production") && line.contains("staging"),
+        "{line}"
+    );
+    assert_eq!(trust["declared_at"]["path"], "infra/iam.tf");
+    assert_eq!(trust["declared_at"]["line"], 5);
+    let session = find(&report, "role-max-session-duration", ROLE);
+    assert_eq!(
+        session["diff"][0],
+        "MaxSessionDuration: declared 3600 s, live 7200 s"
+    );
+    assert_eq!(session["declared_at"]["line"], 4);
+    let inline = find(&report, "role-inline-policies", ROLE);
+    let diff = inline["diff"].as_array().unwrap();
+    assert_eq!(diff.len(), 1, "{inline:#}");
+    assert!(
+        diff[0].as_str().unwrap().contains("iam:passrole"),
+        "{inline:#}"
+    );
+
+    // An unbounded live trust and a CI user with a standing key.
+    seed(
+        &moto,
+        "repo:acme/*",
+        3600,
+        false,
+        &["github-actions-deploy"],
+    );
+    let output = aws_drift(&repo, &moto, &["--format", "json"]);
+    let report = report_of(&output);
+    assert_eq!(
+        find(&report, "role-oidc-trust-bounded", ROLE)["status"],
+        "drifted"
+    );
+    let user = find(&report, "user-access-keys", "user `github-actions-deploy`");
+    assert_eq!(user["status"], "drifted", "{user:#}");
+    assert!(
+        user["live"].as_str().unwrap().contains("0 days old"),
+        "{user:#}"
+    );
+
+    // A declared role missing live.
+    moto.reset();
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    assert_eq!(find(&report, "role-exists", ROLE)["status"], "drifted");
+}
+
+#[test]
+fn without_aws_credentials_the_aws_checks_step_aside() {
+    let repo = Repo::with(&[("infra/iam.tf", ROLES_TF.as_bytes())]);
+    let mut cmd = tollgate();
+    cmd.current_dir(repo.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["drift", "--aws", "--format", "json"]);
+    let output = run(&mut cmd);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let report = report_of(&output);
+    assert_eq!(report["skipped"][0]["target"], "aws:iam");
+    assert!(
+        report["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("skipped: no AWS credentials")
+    );
+}
+
+/// The example report in `docs/drift-report-example.md`: GitHub and AWS drift together. Set
+/// `TOLLGATE_UPDATE_DOCS=1` to rewrite it; otherwise it must match (but for the date).
+#[test]
+fn the_example_report_in_the_docs_is_current() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    seed(&moto, "repo:acme/app:environment:staging", 7200, true, &[]);
+    let mut routes = corpus_routes();
+    let mut production =
+        payload("GET_repos_OWNER_REPO_environments.json")["environments"][0].clone();
+    production["name"] = json!("production");
+    production["can_admins_bypass"] = json!(true);
+    routes.insert(
+        "/repos/acme/app/environments".into(),
+        Answer::json(&json!({ "total_count": 1, "environments": [production] })),
+    );
+    let mut secrets = payload("GET_repos_OWNER_REPO_actions_secrets.json");
+    secrets["secrets"].as_array_mut().unwrap().push(json!({
+        "name": "AWS_SECRET_ACCESS_KEY", "created_at": "2026-01-10T10:59:22Z", "updated_at": "2026-01-10T10:59:22Z"
+    }));
+    secrets["total_count"] = json!(3);
+    routes.insert(
+        "/repos/acme/app/actions/secrets".into(),
+        Answer::json(&secrets),
+    );
+    let github = GitHub::start(routes);
+    let repo = Repo::with(&[
+        ("infra/iam.tf", ROLES_TF.as_bytes()),
+        (
+            "tollgate.yml",
+            b"environments:\n  production:\n    required_reviewers: [justice-league]\n    prevent_self_review: true\n    admins_can_bypass: false\n    deployment_branches: [main, \"release/*\"]\nallowed_unpinned_actions: [docker/*, monalisa/octocat]\n",
+        ),
+        (
+            ".github/workflows/deploy.yml",
+            b"on: push\npermissions: {}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: echo deploy\n",
+        ),
+    ]);
+    let output = aws_drift(
+        &repo,
+        &moto,
+        &[
+            "--github",
+            "acme/app",
+            "--github-api-url",
+            &github.url,
+            "--format",
+            "markdown",
+        ],
+    );
+    let markdown = stdout(&output);
+    assert_eq!(code(&output), 1, "{markdown}\n{}", stderr(&output));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/drift-report-example.md");
+    let undated = |text: &str| {
+        text.lines()
+            .map(|l| match l.find(" on 20") {
+                Some(at) if l.starts_with("The live settings") => l[..at].to_string(),
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if std::env::var_os("TOLLGATE_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &markdown).unwrap();
+    }
+    let written = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        undated(&written),
+        undated(&markdown),
+        "docs/drift-report-example.md is stale; rerun with TOLLGATE_UPDATE_DOCS=1"
+    );
+}
