@@ -1,7 +1,7 @@
 //! `tollgate drift --aws` against moto on 127.0.0.1, started (and installed when missing) by
 //! the test itself (issue 6, acceptance 1), and the example report in the docs.
 
-#![cfg(test)]
+#![cfg(all(test, feature = "drift"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "fixtures/drift/github_server.rs"]

@@ -1,7 +1,7 @@
 //! `tollgate drift --github` against a GitHub stand-in on 127.0.0.1 serving GitHub's own
 //! example payloads, changed per test (issue 6, acceptance 2 and 3).
 
-#![cfg(test)]
+#![cfg(all(test, feature = "drift"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "fixtures/drift/github_server.rs"]
