@@ -95,6 +95,11 @@ pub struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Report only on the given files (and folders), reading the rest of their repository
+    /// (declared environments, roles, tollgate.yml) as context: for pre-commit and pull
+    /// requests.
+    #[arg(long)]
+    pub changed_only: bool,
 }
 
 /// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 the tool could not do all that
@@ -133,7 +138,11 @@ pub fn run(cli: Cli) -> ExitCode {
             config,
             output,
         } => {
-            let (found, errors) = crate::paths::collect(&CheckOptions { paths, config });
+            let (found, errors) = crate::paths::collect(&CheckOptions {
+                paths,
+                config,
+                changed_only: false,
+            });
             let written = emit(&crate::paths::render(&found, format), output.as_deref());
             for error in &errors {
                 eprintln!("tollgate: {}: {}", error.path, error.message);
@@ -211,6 +220,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let report = engine::check(&CheckOptions {
         paths: args.paths,
         config: args.config,
+        changed_only: args.changed_only,
     });
     let text = output::render(&report, format, &RenderOptions { color });
     let written = emit(&text, args.output.as_deref());
