@@ -162,11 +162,16 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
     let (config, mut errors) = load_config(&context_options, &root);
     let (given, given_errors) = discover::walk(&options.paths, &root, &config.ignore);
     errors.extend(given_errors);
-    // pre-commit passes every staged file; `ignore` is still the repository's word on which
-    // files are not to be judged.
+    // pre-commit and pull requests pass every changed file: each is judged as a full run
+    // would judge it (a `tsconfig.json` that is nobody's policy is skipped, not an error), and
+    // `ignore` is still the repository's word on which files are not to be judged.
     let given: Vec<Candidate> = given
         .into_iter()
         .filter(|c| !config.ignore.is_match(&c.display))
+        .map(|c| Candidate {
+            explicit: false,
+            ..c
+        })
         .collect();
     let focus = Focus {
         files: given.iter().map(|c| c.display.clone()).collect(),

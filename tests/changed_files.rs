@@ -127,6 +127,21 @@ fn errors_elsewhere_in_the_repository_are_not_reported() {
 }
 
 #[test]
+fn given_files_are_judged_as_a_full_run_judges_them() {
+    // pre-commit's file pattern and a pull request's diff include files that are nobody's
+    // workflow or policy; a full run skips them, and so does a changed-files run.
+    let repo = bypass_repo();
+    repo.write(
+        "web/tsconfig.json",
+        "{\n  // comments are not JSON\n  \"strict\": true,\n}\n",
+    );
+    repo.write("README.md", "# app\n");
+    let (exit, report) = repo.check_json(&["--changed-only", "web/tsconfig.json", "README.md"]);
+    assert_eq!(exit, EXIT_CLEAN, "{report:#}");
+    assert!(errors(&report).is_empty());
+}
+
+#[test]
 fn paths_are_relative_to_the_repository_from_any_folder() {
     let repo = bypass_repo();
     let mut cmd = support::tollgate();
