@@ -252,3 +252,23 @@ fn bad_inputs_are_errors() {
     assert_eq!(support::code(&output), 2);
     assert!(support::stdout(&output).contains("::error title=tollgate::input fail-on"));
 }
+
+#[test]
+fn own_workflows_action_and_examples_are_clean() {
+    // What .ci/run and .github/workflows/tollgate.yml check: the project follows its own rules.
+    let mut cmd = support::tollgate();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "check",
+        "--format",
+        "json",
+        ".github/",
+        "action.yml",
+        "docs/examples/",
+    ]);
+    let output = support::run(&mut cmd);
+    let report = support::json(&output);
+    assert_eq!(support::code(&output), 0, "{report:#}");
+    assert!(support::findings(&report).is_empty());
+    // The action, both CI workflows and the three examples.
+    assert_eq!(report["summary"]["files_scanned"], 6, "{report:#}");
+}
