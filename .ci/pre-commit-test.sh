@@ -74,4 +74,20 @@ if ! try_hook .github/workflows/ci.yml; then
     exit 1
 fi
 
+# 3. Changed-files mode: only the workflow is staged, yet the hook reads the repository's
+#    roles and finds that the role's trust bypasses the job's environment.
+bypass="$work/bypass"
+cp -R "$root/tests/fixtures/deploy-path/bypass" "$bypass"
+git_quiet -C "$bypass" init -q
+git_quiet -C "$bypass" add -A
+
+echo "pre-commit-test: hook on a workflow whose role bypasses its environment (must fail)"
+status=0
+out="$(cd "$bypass" && pre-commit try-repo "$snapshot" tollgate --files .github/workflows/deploy.yml 2>&1)" || status=$?
+if [[ $status -eq 0 ]] || ! grep -q "deploy-path-bypass" <<<"$out"; then
+    echo "$out"
+    echo "pre-commit-test: FAIL: the hook did not report deploy-path-bypass from infra/roles.tf" >&2
+    exit 1
+fi
+
 echo "pre-commit-test: ok"

@@ -98,6 +98,15 @@ pub struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Also write the report in another format to a file, e.g. `sarif=tollgate.sarif`
+    /// (repeatable): one scan, several reports.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_also)]
+    pub also: Vec<(Format, PathBuf)>,
+    /// Report only on the given files (and folders), reading the rest of their repository
+    /// (declared environments, roles, tollgate.yml) as context: for pre-commit and pull
+    /// requests.
+    #[arg(long)]
+    pub changed_only: bool,
 }
 
 #[cfg(feature = "drift")]
@@ -186,7 +195,11 @@ pub fn run(cli: Cli) -> ExitCode {
             config,
             output,
         } => {
-            let (found, errors) = crate::paths::collect(&CheckOptions { paths, config });
+            let (found, errors) = crate::paths::collect(&CheckOptions {
+                paths,
+                config,
+                changed_only: false,
+            });
             let written = emit(&crate::paths::render(&found, format), output.as_deref());
             for error in &errors {
                 eprintln!("tollgate: {}: {}", error.path, error.message);
@@ -264,11 +277,30 @@ fn check(args: CheckArgs) -> ExitCode {
     let report = engine::check(&CheckOptions {
         paths: args.paths,
         config: args.config,
+        changed_only: args.changed_only,
     });
-    let text = output::render(&report, format, &RenderOptions { color });
+    let link_base = github_link_base();
+    let text = output::render(
+        &report,
+        format,
+        &RenderOptions {
+            color,
+            link_base: link_base.clone(),
+        },
+    );
     let written = emit(&text, args.output.as_deref());
     if written != ExitCode::SUCCESS {
         return written;
+    }
+    for (also_format, path) in &args.also {
+        let options = RenderOptions {
+            color: false,
+            link_base: link_base.clone(),
+        };
+        let written = emit(&output::render(&report, *also_format, &options), Some(path));
+        if written != ExitCode::SUCCESS {
+            return written;
+        }
     }
     if format != Format::Human {
         // Machine formats keep stdout clean; a person still deserves to hear about errors.
@@ -360,6 +392,32 @@ fn drift(args: DriftArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `FORMAT=FILE` for `--also`.
+fn parse_also(text: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, path)) = text.split_once('=') else {
+        return Err("expected FORMAT=FILE, e.g. sarif=tollgate.sarif".into());
+    };
+    let format = Format::from_str(format, true)?;
+    if path.is_empty() {
+        return Err("the file after `=` is empty".into());
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+/// Under GitHub Actions, where a repository's files live at the commit being checked
+/// (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA/`): the Markdown summary links each
+/// finding to its lines there.
+fn github_link_base() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let server = var("GITHUB_SERVER_URL")?;
+    let repository = var("GITHUB_REPOSITORY")?;
+    let sha = var("GITHUB_SHA")?;
+    Some(format!(
+        "{}/{repository}/blob/{sha}/",
+        server.trim_end_matches('/')
+    ))
 }
 
 /// Writes to a file or stdout; a closed pipe (`| head`) is not an error.

@@ -1,6 +1,6 @@
 //! `tollgate check`: find files, parse each once, run the rules, resolve and filter findings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -17,9 +17,42 @@ use crate::suppress;
 /// A file read and checked, with its findings.
 type CheckedFile = (SourceFile, Vec<Finding>);
 
+#[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
+    /// Report only on `paths`, reading the rest of their repository as context
+    /// (`--changed-only`).
+    pub changed_only: bool,
+}
+
+/// In a changed-files run, the files (and folders) the report is about; the rest of the
+/// repository is read only as context for them.
+#[derive(Debug, Default)]
+pub struct Focus {
+    files: HashSet<String>,
+    folders: Vec<String>,
+}
+
+impl Focus {
+    /// Whether a display path is one of the given files or lies under a given folder.
+    pub fn covers(&self, path: &str) -> bool {
+        self.files.contains(path)
+            || self.folders.iter().any(|folder| {
+                folder == "."
+                    || path
+                        .strip_prefix(folder.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+
+    /// A finding concerns the change when its primary location or any related location is in
+    /// a given file: a trust statement in an unchanged Terraform file is this change's business
+    /// when the changed workflow is what now relies on it (`deploy-path-bypass`).
+    pub fn keeps(&self, finding: &Finding) -> bool {
+        self.covers(&finding.region.path)
+            || finding.related.iter().any(|r| self.covers(&r.region.path))
+    }
 }
 
 /// Everything a run produced: the outputs read only this.
@@ -75,6 +108,8 @@ pub struct Prepared {
     pub repo: RepoContext,
     /// Files read after the declarations: workflows, actions and the rest.
     pub late: Vec<Candidate>,
+    /// In a changed-files run, what the report is limited to.
+    pub focus: Option<Focus>,
 }
 
 pub fn prepare(options: &CheckOptions) -> Prepared {
@@ -85,8 +120,13 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     };
     let options = CheckOptions {
         paths,
-        config: options.config.clone(),
+        ..options.clone()
     };
+    if options.changed_only
+        && let Some(context) = discover::context_root(&options.paths)
+    {
+        return prepare_changed(&options, &context);
+    }
     let root = discover::scan_root(&options.paths);
     let (config, mut errors) = load_config(&options, &root);
     let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore);
@@ -97,6 +137,91 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_par_iter()
         .partition(discover::is_declaration_candidate);
+    let declarations = load_declarations(&early, &mut errors, |_| true);
+    Prepared {
+        root,
+        config,
+        errors,
+        repo: RepoContext::build(declarations),
+        late,
+        focus: None,
+    }
+}
+
+/// `--changed-only`: the given files are checked in the context of their repository (found
+/// by [`discover::context_root`]), whose declarations are read as in a full run; findings and
+/// errors are then kept only when they concern a given file.
+fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
+    // Paths are shown relative to the enclosing git repository, as in a full run, so SARIF
+    // uris and fingerprints do not depend on the mode.
+    let root = discover::scan_root(&[context.to_path_buf()]);
+    let context_options = CheckOptions {
+        paths: vec![context.to_path_buf()],
+        ..options.clone()
+    };
+    let (config, mut errors) = load_config(&context_options, &root);
+    let (given, given_errors) = discover::walk(&options.paths, &root, &config.ignore);
+    errors.extend(given_errors);
+    // pre-commit and pull requests pass every changed file: each is judged as a full run
+    // would judge it (a `tsconfig.json` that is nobody's policy is skipped, not an error), and
+    // `ignore` is still the repository's word on which files are not to be judged.
+    let given: Vec<Candidate> = given
+        .into_iter()
+        .filter(|c| !config.ignore.is_match(&c.display))
+        .map(|c| Candidate {
+            explicit: false,
+            ..c
+        })
+        .collect();
+    let focus = Focus {
+        files: given.iter().map(|c| c.display.clone()).collect(),
+        folders: options
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| discover::display_path(&root, p))
+            .collect(),
+    };
+    // The rest of the repository is read for its declarations only. What cannot be read there
+    // is not this change's to report (a full run reports it), so its walk errors are dropped.
+    let (context_files, _) = discover::walk(&[context.to_path_buf()], &root, &config.ignore);
+    let mut candidates = given;
+    candidates.extend(
+        context_files
+            .into_iter()
+            .filter(|c| !focus.covers(&c.display)),
+    );
+    let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
+        .into_par_iter()
+        .partition(discover::is_declaration_candidate);
+    // A workflow's findings can point into declarations (the trust a job relies on), never
+    // into another workflow: the repository's other workflows are checked only when a
+    // declaration was given, so that changing a role's trust reports the jobs it now lets by.
+    let declaration_given = early.iter().any(|c| focus.covers(&c.display));
+    let late = if declaration_given {
+        late
+    } else {
+        late.into_iter()
+            .filter(|c| focus.covers(&c.display))
+            .collect()
+    };
+    let declarations = load_declarations(&early, &mut errors, |e| focus.covers(&e.path));
+    Prepared {
+        root,
+        config,
+        errors,
+        repo: RepoContext::build(declarations),
+        late,
+        focus: Some(focus),
+    }
+}
+
+/// Reads the declaration documents; load errors pass through `keep_error`.
+fn load_declarations(
+    early: &[Candidate],
+    errors: &mut Vec<FileError>,
+    keep_error: impl Fn(&FileError) -> bool,
+) -> Vec<SourceFile> {
     let loaded: Vec<Result<Option<SourceFile>, FileError>> =
         early.par_iter().map(discover::load).collect();
     let mut declarations = Vec::new();
@@ -104,16 +229,11 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
         match result {
             Ok(Some(file)) => declarations.push(file),
             Ok(None) => {}
-            Err(error) => errors.push(error),
+            Err(error) if keep_error(&error) => errors.push(error),
+            Err(_) => {}
         }
     }
-    Prepared {
-        root,
-        config,
-        errors,
-        repo: RepoContext::build(declarations),
-        late,
-    }
+    declarations
 }
 
 pub fn check(options: &CheckOptions) -> Report {
@@ -123,17 +243,22 @@ pub fn check(options: &CheckOptions) -> Report {
         mut errors,
         repo,
         late,
+        focus,
     } = prepare(options);
     let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
         .iter()
         .copied()
         .filter(|rule| config.rule_enabled(rule.meta().id))
         .collect();
-    let mut files_scanned = repo.files.len();
+    // In a changed-files run, only what concerns a given file is reported.
+    let in_focus = |path: &str| focus.as_ref().is_none_or(|f| f.covers(path));
+    let keeps = |finding: &Finding| focus.as_ref().is_none_or(|f| f.keeps(finding));
+    let mut files_scanned = repo.files.keys().filter(|p| in_focus(p)).count();
     let mut findings: Vec<Finding> = repo
         .files
         .par_iter()
         .flat_map_iter(|(_, file)| check_file(file, &enabled, &config, &repo))
+        .filter(keeps)
         .collect();
 
     let checked: Vec<Result<Option<CheckedFile>, FileError>> = late
@@ -142,7 +267,10 @@ pub fn check(options: &CheckOptions) -> Report {
             let Some(mut file) = discover::load(candidate)? else {
                 return Ok(None);
             };
-            let findings = check_file(&file, &enabled, &config, &repo);
+            let findings: Vec<Finding> = check_file(&file, &enabled, &config, &repo)
+                .into_iter()
+                .filter(keeps)
+                .collect();
             file.root = None;
             Ok(Some((file, findings)))
         })
@@ -153,16 +281,22 @@ pub fn check(options: &CheckOptions) -> Report {
             Ok(Some(pair)) => pair,
             Ok(None) => continue,
             Err(error) => {
-                errors.push(error);
+                if in_focus(&error.path) {
+                    errors.push(error);
+                }
                 continue;
             }
         };
-        files_scanned += 1;
+        if in_focus(&file.path) {
+            files_scanned += 1;
+        }
         if !file_findings.is_empty() {
             findings.extend(file_findings);
             kept.insert(file.path.clone(), file);
         }
     }
+    // Room for `--baseline` (known debt, by fingerprint): it filters here, after the
+    // changed-files focus and before the sort.
     findings.sort_by(|a, b| {
         (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
             &b.region.path,

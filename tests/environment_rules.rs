@@ -17,6 +17,7 @@ fn findings(path: &str) -> Vec<(String, String, usize)> {
     let report = engine::check(&CheckOptions {
         paths: vec![fixture(path)],
         config: None,
+        ..CheckOptions::default()
     });
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let mut out: Vec<_> = report
@@ -86,6 +87,7 @@ fn trust_bound_to_a_branch_bypasses_the_environment() {
     let report = engine::check(&CheckOptions {
         paths: vec![fixture("deploy-path/bypass")],
         config: None,
+        ..CheckOptions::default()
     });
     let related = &report.findings[0].related;
     assert_eq!(related.len(), 1);
@@ -128,6 +130,7 @@ fn a_cross_file_finding_is_suppressed_beside_it() {
     let report = engine::check(&CheckOptions {
         paths: vec![dir.path().to_path_buf()],
         config: None,
+        ..CheckOptions::default()
     });
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }

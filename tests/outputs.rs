@@ -397,3 +397,48 @@ fn fingerprints_survive_unrelated_lines_above() {
     let unique: BTreeSet<_> = old.iter().map(|f| &f.2).collect();
     assert_eq!(unique.len(), old.len(), "fingerprints are distinct");
 }
+
+#[test]
+fn markdown_counts_by_rule_and_lists_errors_without_links_off_github() {
+    let repo = deploy_repo();
+    repo.write(".github/workflows/broken.yml", BROKEN);
+    let output = repo.check(&["--format", "markdown"]);
+    assert_eq!(code(&output), 2);
+    let text = stdout(&output);
+    assert!(text.starts_with("## tollgate\n"), "{text}");
+    assert!(text.contains("| **total** |"), "{text}");
+    // Without GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA there is nothing to link to.
+    assert!(!text.contains("](http"), "{text}");
+    assert!(text.contains("| high | `template-injection` | `.github/workflows/deploy.yml:"));
+    assert!(
+        text.contains("### Files that could not be checked\n\n- `.github/workflows/broken.yml:")
+    );
+}
+
+#[test]
+fn also_writes_other_formats_from_the_same_run() {
+    let repo = deploy_repo();
+    let output = repo.check(&[
+        "--format",
+        "json",
+        "--also",
+        "sarif=tollgate.sarif",
+        "--also",
+        "markdown=summary.md",
+    ]);
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.join("tollgate.sarif")).unwrap_or_default(),
+    )
+    .expect("SARIF written");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        support::findings(&report).len().into()
+    );
+    let summary = std::fs::read_to_string(repo.join("summary.md")).unwrap_or_default();
+    assert!(summary.contains(&format!(
+        "**{} findings**",
+        support::findings(&report).len()
+    )));
+}

@@ -173,6 +173,7 @@ fn check_fixture(name: &str, rules: &[&str]) -> String {
     let report = engine::check(&CheckOptions {
         paths: vec![folder.clone()],
         config,
+        ..CheckOptions::default()
     });
     let errors: Vec<String> = report
         .errors
@@ -310,6 +311,7 @@ fn unprotected_deploy_points_at_the_job_too() {
     let report = engine::check(&CheckOptions {
         paths: vec![folder],
         config: Some(fixtures().join("tollgate.yml")),
+        ..CheckOptions::default()
     });
     let findings: Vec<&Finding> = report
         .findings

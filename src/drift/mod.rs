@@ -559,6 +559,7 @@ pub fn run(options: &DriftOptions) -> DriftReport {
     let declared = Declared::read(&CheckOptions {
         paths: options.paths.clone(),
         config: options.config.clone(),
+        ..CheckOptions::default()
     });
     let mut report = DriftReport {
         shard: options.shard.map(|s| s.to_string()),

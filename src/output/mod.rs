@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 use std::collections::BTreeMap;
@@ -16,10 +17,14 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Markdown,
 }
 
 pub struct RenderOptions {
     pub color: bool,
+    /// Prefix that turns a repository-relative path into a link to the file at the commit
+    /// (`markdown`), e.g. `https://github.com/acme/app/blob/<sha>/`.
+    pub link_base: Option<String>,
 }
 
 pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
@@ -28,6 +33,7 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
+        Format::Markdown => markdown::render(report, options.link_base.as_deref()),
     }
 }
 

@@ -45,6 +45,28 @@ pub fn scan_root(inputs: &[PathBuf]) -> PathBuf {
     cwd
 }
 
+/// The folder a changed-files run reads its repository context from: the nearest folder, from
+/// the first input upwards, that holds a `tollgate.yml` (in any of its accepted places) or is a
+/// git repository. `None` outside any repository: then only the given files are read.
+pub fn context_root(inputs: &[PathBuf]) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let first = absolute(&cwd, inputs.first()?);
+    let start = if first.is_dir() {
+        first
+    } else {
+        first.parent()?.to_path_buf()
+    };
+    start
+        .ancestors()
+        .find(|dir| {
+            dir.join(".git").exists()
+                || crate::config::CONFIG_NAMES
+                    .iter()
+                    .any(|name| dir.join(name).is_file())
+        })
+        .map(Path::to_path_buf)
+}
+
 fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     let joined = if path.is_absolute() {
         path.to_path_buf()
