@@ -26,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Check workflows, actions and policies for findings.
     Check(CheckArgs),
+    /// Write a baseline: the fingerprints of today's findings, for `check --baseline`.
+    Baseline(BaselineArgs),
     /// List every rule with its default severity and summary.
     Rules,
     /// Print a rule's documentation.
@@ -72,6 +74,22 @@ pub struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Hide findings listed in this baseline file (written by `tollgate baseline`).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or folders to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: tollgate.yml in the scanned folder or repository root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the baseline to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 /// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 the tool could not do all that
@@ -82,6 +100,7 @@ pub const EXIT_TROUBLE: u8 = 2;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Rules => {
             let mut text = String::new();
             for meta in rules::all_meta() {
@@ -154,6 +173,8 @@ fn check(args: CheckArgs) -> ExitCode {
     let report = engine::check(&CheckOptions {
         paths: args.paths,
         config: args.config,
+        keep_sources: format == Format::Human,
+        baseline: args.baseline,
     });
     let text = output::render(&report, format, &RenderOptions { color });
     let written = emit(&text, args.output.as_deref());
@@ -173,6 +194,33 @@ fn check(args: CheckArgs) -> ExitCode {
         return ExitCode::from(EXIT_FINDINGS);
     }
     ExitCode::SUCCESS
+}
+
+fn write_baseline(args: BaselineArgs) -> ExitCode {
+    let report = engine::check(&CheckOptions {
+        paths: args.paths,
+        config: args.config,
+        ..CheckOptions::default()
+    });
+    for error in &report.errors {
+        eprintln!("tollgate: {}: {}", error.path, error.message);
+    }
+    let written = emit(&crate::baseline::render(&report), args.output.as_deref());
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    if args.output.is_some() {
+        eprintln!(
+            "tollgate: baseline of {} finding{} written",
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" }
+        );
+    }
+    if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_TROUBLE)
+    }
 }
 
 /// Writes to a file or stdout; a closed pipe (`| head`) is not an error.

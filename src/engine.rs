@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::baseline::Baseline;
 use crate::config::{self, Config};
 use crate::finding::{self, Draft, Finding, Related, Severity};
 use crate::model::{Action, Workflow};
@@ -13,9 +14,15 @@ use crate::source::discover::{self, Candidate};
 use crate::source::{FileError, FileKind, SourceFile};
 use crate::suppress;
 
+#[derive(Debug, Default)]
 pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
+    /// Keep the text of files that have findings in the report, for code frames (the human
+    /// format). Off, no file text outlives its check, which keeps memory flat on big trees.
+    pub keep_sources: bool,
+    /// A baseline file (`tollgate baseline`): findings whose fingerprint it lists are hidden.
+    pub baseline: Option<PathBuf>,
 }
 
 /// Everything a run produced: the outputs read only this.
@@ -23,9 +30,12 @@ pub struct Report {
     pub root: PathBuf,
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
-    /// Files read and analysed, by display path (outputs draw code frames from them).
+    /// Files with findings, by display path, when [`CheckOptions::keep_sources`] asked for
+    /// them (outputs draw code frames from them).
     pub files: HashMap<String, SourceFile>,
     pub files_scanned: usize,
+    /// Findings hidden because the baseline lists them.
+    pub baselined: usize,
 }
 
 impl Report {
@@ -61,35 +71,76 @@ pub fn check(options: &CheckOptions) -> Report {
     } else {
         options.paths.clone()
     };
-    let options = CheckOptions {
+    let root = discover::scan_root(&paths);
+    let located = CheckOptions {
         paths,
         config: options.config.clone(),
+        keep_sources: options.keep_sources,
+        baseline: None,
     };
-    let root = discover::scan_root(&options.paths);
-    let (config, mut errors) = load_config(&options, &root);
-    let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore);
-    errors.extend(walk_errors);
-
-    let loaded: Vec<Result<Option<SourceFile>, FileError>> =
-        candidates.par_iter().map(discover::load).collect();
-    let mut files = Vec::new();
-    for result in loaded {
-        match result {
-            Ok(Some(file)) => files.push(file),
-            Ok(None) => {}
-            Err(error) => errors.push(error),
-        }
-    }
+    let (config, mut errors) = load_config(&located, &root);
+    let baseline = match &options.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(baseline) => Some(baseline),
+            Err(message) => {
+                errors.push(FileError {
+                    path: path.to_string_lossy().into_owned(),
+                    line: None,
+                    column: None,
+                    message,
+                });
+                None
+            }
+        },
+        None => None,
+    };
 
     let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
         .iter()
         .copied()
         .filter(|rule| config.rule_enabled(rule.meta().id))
         .collect();
-    let mut findings: Vec<Finding> = files
+    let all_text = enabled.iter().any(|rule| rule.reads_all_text());
+    let (candidates, walk_errors) = discover::walk(&located.paths, &root, &config.ignore, all_text);
+    errors.extend(walk_errors);
+
+    // Read, parse and check each file in one pass, so a file's text is dropped as soon as
+    // its findings are out (unless a code frame will need it).
+    let outcomes: Vec<Outcome> = candidates
         .par_iter()
-        .flat_map_iter(|file| check_file(file, &enabled, &config))
+        .map(|candidate| {
+            let loaded = discover::load_with(candidate, all_text);
+            let mut outcome = Outcome {
+                error: loaded.error,
+                ..Outcome::default()
+            };
+            if let Some(file) = loaded.file {
+                outcome.scanned = true;
+                outcome.findings = check_file(&file, &enabled, &config);
+                if options.keep_sources && !outcome.findings.is_empty() {
+                    outcome.file = Some(file);
+                }
+            }
+            outcome
+        })
         .collect();
+
+    let mut findings = Vec::new();
+    let mut files = HashMap::new();
+    let mut files_scanned = 0;
+    for outcome in outcomes {
+        findings.extend(outcome.findings);
+        errors.extend(outcome.error);
+        files_scanned += usize::from(outcome.scanned);
+        if let Some(file) = outcome.file {
+            files.insert(file.path.clone(), file);
+        }
+    }
+    let before = findings.len();
+    if let Some(baseline) = &baseline {
+        findings.retain(|f| !baseline.contains(&f.fingerprint));
+    }
+    let baselined = before - findings.len();
     findings.sort_by(|a, b| {
         (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
             &b.region.path,
@@ -99,14 +150,23 @@ pub fn check(options: &CheckOptions) -> Report {
         ))
     });
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    let files_scanned = files.len();
     Report {
         root,
         findings,
         errors,
-        files: files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+        files,
         files_scanned,
+        baselined,
     }
+}
+
+/// What checking one candidate left behind.
+#[derive(Default)]
+struct Outcome {
+    findings: Vec<Finding>,
+    error: Option<FileError>,
+    file: Option<SourceFile>,
+    scanned: bool,
 }
 
 /// Runs every enabled rule on one file and turns its drafts into findings.
@@ -135,6 +195,8 @@ pub fn check_file(
                 }
             }
         }
+        // Plain text (scripts, `.env`, unrecognised YAML) has no document view.
+        FileKind::Other => {}
         _ => {
             for rule in rules {
                 rule.check_document(&mut cx, file);
@@ -151,7 +213,11 @@ pub fn check_file(
         .map(|draft| resolve(file, draft, config))
         .filter(|finding| !suppressions.suppresses(finding))
         .collect();
-    if config.rule_enabled(rules::meta::suppression_without_reason::META.id) {
+    // Plain-text files are read for the raw-text rules only; a reasonless suppression there
+    // (often a README quoting the syntax) is not worth a finding of its own.
+    if file.kind != FileKind::Other
+        && config.rule_enabled(rules::meta::suppression_without_reason::META.id)
+    {
         findings.extend(suppressions.without_reason(file));
     }
     dedupe(&mut findings);
@@ -181,6 +247,7 @@ fn resolve(file: &SourceFile, draft: Draft, config: &Config) -> Finding {
         region,
         related,
         fingerprint,
+        sensitive: draft.sensitive,
     }
 }
 

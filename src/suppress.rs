@@ -109,6 +109,7 @@ impl Suppressions {
                     message,
                     region: finding::region(file, suppression.span),
                     related: Vec::new(),
+                    sensitive: Vec::new(),
                 }
             })
             .collect()

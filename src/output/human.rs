@@ -4,6 +4,7 @@ use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::source::Span;
 
 /// Longest stretch of source shown for one finding.
 const MAX_FRAME_LINES: usize = 12;
@@ -42,6 +43,13 @@ fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
     let start_offset = file.line_offset(first);
     let end_offset = file.line_offset(last + 1);
     let source = file.text.get(start_offset..end_offset).unwrap_or("");
+    let masked;
+    let source = if finding.sensitive.is_empty() {
+        source
+    } else {
+        masked = mask(source, start_offset, &finding.sensitive);
+        masked.as_str()
+    };
     let clamp = |offset: usize| offset.saturating_sub(start_offset).min(source.len());
     let span = finding.region.span;
     let mut primary = clamp(span.start)..clamp(span.end.max(span.start));
@@ -85,6 +93,31 @@ fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
     out
 }
 
+/// `source` (which starts at byte `base` of its file) with every character inside a
+/// sensitive span replaced by `*`: a code frame must never print a secret. Line breaks and
+/// the indentation that follows them stay, so a masked key block keeps its shape. Byte
+/// offsets are kept too (a multi-byte character becomes as many `*`), so annotation spans
+/// still line up.
+fn mask(source: &str, base: usize, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut line_start = true;
+    for (index, c) in source.char_indices() {
+        let at = base + index;
+        let secret = spans.iter().any(|s| s.start <= at && at < s.end);
+        if c == '\n' || c == '\r' {
+            line_start = true;
+            out.push(c);
+        } else if secret && !(line_start && (c == ' ' || c == '\t')) {
+            line_start = false;
+            out.extend(std::iter::repeat_n('*', c.len_utf8()));
+        } else {
+            line_start = line_start && (c == ' ' || c == '\t');
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
@@ -115,8 +148,13 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         format!(" ({})", parts.join(", "))
     };
+    let hidden = if report.baselined > 0 {
+        format!(" ({} more in the baseline)", report.baselined)
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "{} finding{}{breakdown} in {} file{} scanned; {} file error{}\n",
+        "{} finding{}{breakdown}{hidden} in {} file{} scanned; {} file error{}\n",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         report.files_scanned,

@@ -31,6 +31,7 @@ impl RuleMeta {
             message: message.into(),
             primary,
             related: Vec::new(),
+            sensitive: Vec::new(),
         }
     }
 }
@@ -95,6 +96,13 @@ pub trait Rule: Sync + Send {
 
     /// Any file's raw text, whatever its kind (secret detection reads every text file).
     fn check_text(&self, _cx: &mut Cx, _file: &SourceFile) {}
+
+    /// Whether this rule needs every text file of the tree, not only the kinds the document
+    /// rules read: when an enabled rule says yes, discovery reads shell scripts, `.env`
+    /// files, Dockerfiles and the rest as [`crate::source::FileKind::Other`].
+    fn reads_all_text(&self) -> bool {
+        false
+    }
 
     /// A parsed document of a kind with no typed view yet (IAM JSON, CloudFormation,
     /// Terraform, Vault policy, settings): the rule reads `file.root` and `file.kind`.
