@@ -5,6 +5,7 @@
 //! the walk from workflow to job to step.
 
 pub mod meta;
+pub mod secrets;
 pub mod workflow;
 
 use crate::config::Config;
@@ -114,6 +115,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &workflow::dangerous_trigger::DangerousTrigger,
         &workflow::excessive_permissions::ExcessivePermissions,
+        &secrets::hardcoded_secret::HardcodedSecret,
         &workflow::long_ttl::LongTtl,
         &workflow::standing_credentials::StandingCredentials,
         &workflow::template_injection::TemplateInjection,
