@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;
 
-use super::{FileError, FileKind, Node, SourceFile, yaml};
+use super::{FileError, FileKind, Node, SourceFile, json, yaml};
 
 /// Bigger than any workflow or policy a person writes; bigger files are refused, not parsed.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -432,7 +432,14 @@ pub fn load_with(candidate: &Candidate, all_text: bool) -> Loaded {
                     ),
                 }
             };
-            let root = match yaml::parse(&text) {
+            // Strict JSON takes the fast path; anything else (and every error) is the YAML
+            // parser's to decide.
+            let parsed = if name.ends_with(".json") {
+                json::parse(&text).map_or_else(|| yaml::parse(&text), Ok)
+            } else {
+                yaml::parse(&text)
+            };
+            let root = match parsed {
                 Ok(root) => root,
                 Err(e) => {
                     // Only files tollgate is meant to read are worth an error; a broken YAML

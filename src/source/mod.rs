@@ -1,6 +1,7 @@
 //! Files found, classified and parsed once into spanned documents.
 
 pub mod discover;
+pub mod json;
 pub mod node;
 pub mod yaml;
 
