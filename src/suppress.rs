@@ -38,7 +38,9 @@ pub fn scan(file: &SourceFile) -> Suppressions {
     };
     let mut offset = 0;
     for (index, line) in file.text.split_inclusive('\n').enumerate() {
-        if let Some(captures) = pattern.captures(line) {
+        // Without its line break: `$` in the pattern is the end of the text, and a reason
+        // followed by `\n` would otherwise never match.
+        if let Some(captures) = pattern.captures(line.trim_end_matches(['\n', '\r'])) {
             let whole = captures.get(0).map_or(0..0, |m| m.range());
             let rules = captures
                 .get(1)
@@ -113,5 +115,31 @@ impl Suppressions {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileKind;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new(
+            "a.yml".into(),
+            "a.yml".into(),
+            text.into(),
+            FileKind::Other,
+            None,
+        )
+    }
+
+    #[test]
+    fn a_reason_on_a_line_that_ends_in_a_line_break() {
+        let text = "x: 1  # tollgate: ignore[some-rule] accepted risk\ny: 2\n";
+        let suppressions = scan(&file(text));
+        let suppression = suppressions.applying(2, "some-rule").unwrap();
+        assert_eq!(suppression.reason, "accepted risk");
+        assert!(suppressions.applying(3, "some-rule").is_none());
+        assert!(suppressions.without_reason(&file(text)).is_empty());
     }
 }
