@@ -1,5 +1,7 @@
 //! `--format human`: a code frame per finding, then a summary line.
 
+use std::collections::HashMap;
+
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::engine::Report;
@@ -18,7 +20,7 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
+fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Renderer) -> String {
     let title = format!(
         "{} [{}]: {}",
         finding.severity, finding.rule, finding.message
@@ -43,12 +45,16 @@ fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
     let start_offset = file.line_offset(first);
     let end_offset = file.line_offset(last + 1);
     let source = file.text.get(start_offset..end_offset).unwrap_or("");
+    // Any secret found in this file is masked, whichever finding's frame shows its line.
     let masked;
-    let source = if finding.sensitive.is_empty() {
-        source
-    } else {
-        masked = mask(source, start_offset, &finding.sensitive);
+    let source = if secrets
+        .iter()
+        .any(|s| s.start < end_offset && start_offset < s.end)
+    {
+        masked = mask(source, start_offset, secrets);
         masked.as_str()
+    } else {
+        source
     };
     let clamp = |offset: usize| offset.saturating_sub(start_offset).min(source.len());
     let span = finding.region.span;
@@ -124,9 +130,21 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         Renderer::plain()
     };
+    let mut secrets: HashMap<&str, Vec<Span>> = HashMap::new();
+    for finding in &report.findings {
+        if !finding.sensitive.is_empty() {
+            secrets
+                .entry(finding.region.path.as_str())
+                .or_default()
+                .extend(&finding.sensitive);
+        }
+    }
     let mut out = String::new();
     for finding in &report.findings {
-        out.push_str(&frame(report, finding, &renderer));
+        let in_file = secrets
+            .get(finding.region.path.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        out.push_str(&frame(report, finding, in_file, &renderer));
         out.push('\n');
     }
     for error in &report.errors {

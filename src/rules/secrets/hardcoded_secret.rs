@@ -151,8 +151,8 @@ fn message(hit: &Hit, material: &str, digest: &str) -> String {
     let prefix = material.get(..hit.prefix).unwrap_or("");
     match (&hit.name, hit.detector.as_str()) {
         (_, "private-key") => format!(
-            "hardcoded {} (`-----BEGIN {}-----`, {length} base64 characters, sha256:{digest})",
-            "private key", hit.kind
+            "hardcoded private key `-----BEGIN {}-----` ({length} base64 characters, sha256:{digest})",
+            hit.kind
         ),
         (Some(name), _) => format!(
             "hardcoded {} in `{name}` ({length} characters, sha256:{digest})",

@@ -206,7 +206,7 @@ fn private_key(text: &str, at: usize) -> Option<Hit> {
     }
     Some(Hit {
         detector: "private-key".into(),
-        kind: format!("{label} block"),
+        kind: label.to_string(),
         span: Span::new(at, end),
         secret: Span::new(body_start, body_end),
         prefix: 0,
