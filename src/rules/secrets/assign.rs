@@ -19,7 +19,10 @@ pub enum Syntax {
     Code,
 }
 
-pub fn syntax_of(path: &str) -> Syntax {
+pub fn syntax_of(path: &str, text: &str) -> Syntax {
+    if text.starts_with("#!") && !path.ends_with(".py") && !path.ends_with(".rb") {
+        return Syntax::Shell;
+    }
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") || name == ".envrc" {
@@ -86,6 +89,8 @@ enum Op {
     Walrus,
     /// `=>`
     Arrow,
+    /// `--name value`
+    Flag,
 }
 
 fn skip_blanks(bytes: &[u8], mut at: usize) -> usize {
@@ -139,6 +144,7 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
     }
     let spaced = matches!(bytes.get(at), Some(b' ' | b'\t'));
     at = skip_blanks(bytes, at);
+    let flag = bytes[name.start] == b'-' && !matches!(syntax, Syntax::Json | Syntax::Hcl);
     let (op, width) = match (bytes.get(at), bytes.get(at + 1)) {
         (Some(b':'), Some(b'=')) => (Op::Walrus, 2),
         (Some(b'='), Some(b'>')) => (Op::Arrow, 2),
@@ -149,6 +155,16 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             if name_quoted || matches!(next, None | Some(b' ' | b'\t' | b'\r' | b'\n')) =>
         {
             (Op::Colon, 1)
+        }
+        // `token:abc` in notes and logs, but not `https://…` or `a::b`.
+        (Some(b':'), Some(next))
+            if syntax == Syntax::Code && !spaced && !matches!(next, b'/' | b':') =>
+        {
+            (Op::Colon, 1)
+        }
+        // A command-line option and its argument: `--password hunter2`.
+        (Some(b), _) if flag && spaced && !matches!(b, b'-' | b'\n' | b'\r' | b'|' | b'\\') => {
+            (Op::Flag, 0)
         }
         _ => return None,
     };
@@ -171,7 +187,7 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             Some(v) => (v, true),
             None => (rest_of_line(bytes, value_at, &[" #", " ;", "\t#"]), false),
         },
-        (_, Op::Walrus) => match quoted_value {
+        (_, Op::Walrus | Op::Flag) => match quoted_value {
             Some(v) => (v, true),
             None => shell_word()?,
         },
@@ -191,14 +207,18 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
         },
         (Syntax::Code, Op::Equals) => match quoted_value {
             Some(v) => (v, true),
-            // `KEY=value` flags and Makefile/Dockerfile lines; `x = expr` is code.
+            // `KEY=value` flags and Makefile/Dockerfile lines.
             None if !spaced && !name_quoted => shell_word()?,
+            // `KEY = value` alone on its line (a config, a note); `x = f(y)` is code.
+            None if !name_quoted && line_starts_with_name(bytes, name.start) => {
+                (lone_word(bytes, value_at)?, false)
+            }
             None => return None,
         },
         (Syntax::Code, Op::Colon) => match quoted_value {
             Some(v) => (v, true),
             // `password: abc` at the start of a line reads as YAML in docs and configs.
-            None if !name_quoted && line_starts_with_name(bytes, name.start) => {
+            None if !name_quoted && (!spaced || line_starts_with_name(bytes, name.start)) => {
                 (word(bytes, value_at, CODE_STOPS), false)
             }
             None => return None,
@@ -223,6 +243,17 @@ fn word(bytes: &[u8], start: usize, stops: &[u8]) -> Span {
         end += 1;
     }
     Span::new(start, end)
+}
+
+/// A bare word that is all that is left of its line (but for a comment).
+fn lone_word(bytes: &[u8], start: usize) -> Option<Span> {
+    let span = word(bytes, start, SHELL_STOPS);
+    let rest = skip_blanks(bytes, span.end);
+    match bytes.get(rest) {
+        None | Some(b'\n' | b'\r' | b'#') => Some(span),
+        Some(b'/') if bytes.get(rest + 1) == Some(&b'/') => Some(span),
+        _ => None,
+    }
 }
 
 fn find_line_byte(bytes: &[u8], start: usize, needle: u8) -> Option<usize> {
@@ -493,10 +524,14 @@ mod tests {
 
     #[test]
     fn syntax_by_name() {
-        assert_eq!(syntax_of("a/.github/workflows/ci.yml"), Syntax::Yaml);
-        assert_eq!(syntax_of("x/.env.production"), Syntax::Shell);
-        assert_eq!(syntax_of("Dockerfile"), Syntax::Shell);
-        assert_eq!(syntax_of("main.tf"), Syntax::Hcl);
-        assert_eq!(syntax_of("app.py"), Syntax::Code);
+        assert_eq!(syntax_of("a/.github/workflows/ci.yml", ""), Syntax::Yaml);
+        assert_eq!(syntax_of("x/.env.production", ""), Syntax::Shell);
+        assert_eq!(syntax_of("Dockerfile", ""), Syntax::Shell);
+        assert_eq!(syntax_of("main.tf", ""), Syntax::Hcl);
+        assert_eq!(
+            syntax_of("app.py", "#!/usr/bin/env python3\n"),
+            Syntax::Code
+        );
+        assert_eq!(syntax_of("bin/deploy", "#!/bin/sh\n"), Syntax::Shell);
     }
 }

@@ -37,6 +37,8 @@ struct PatternSpec {
     validator: Option<String>,
     #[serde(default)]
     prefix: usize,
+    #[serde(default)]
+    judge: bool,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +85,8 @@ pub struct Pattern {
     pub validator: Option<Validator>,
     /// Leading characters of the secret that are a public format marker.
     pub prefix: usize,
+    /// Whether the secret must also pass the checks for values found by name.
+    pub judge: bool,
 }
 
 /// Which names make their value a candidate; see `context.toml`.
@@ -174,6 +178,7 @@ impl Catalog {
                 entropy: spec.entropy,
                 validator,
                 prefix: spec.prefix,
+                judge: spec.judge,
             });
         }
         for keyword in &context.names.keywords {

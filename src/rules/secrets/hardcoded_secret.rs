@@ -107,7 +107,7 @@ impl Rule for HardcodedSecret {
         let Ok(catalog) = catalog() else {
             return;
         };
-        let hits = scanner::scan(catalog, &file.text, syntax_of(&file.path));
+        let hits = scanner::scan(catalog, &file.text, syntax_of(&file.path, &file.text));
         // The same secret twice in a file is two findings with distinct, stable fingerprints.
         let mut occurrences: HashMap<(String, String), usize> = HashMap::new();
         for hit in hits {

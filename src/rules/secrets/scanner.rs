@@ -88,6 +88,10 @@ pub fn scan(catalog: &Catalog, text: &str, syntax: Syntax) -> Vec<Hit> {
     for at in uris {
         uri_password(catalog, text, at, &mut claimed, &mut hits);
     }
+    // Sealed Secrets hold ciphertext under secret-like names, meant to be committed.
+    if text.contains("kind: SealedSecret") {
+        names.clear();
+    }
     let mut name_end = 0;
     for (at, end) in names {
         if at < name_end {
@@ -130,10 +134,15 @@ fn match_pattern(
         if !valid && pattern.validator == Some(Validator::Jwt) {
             continue;
         }
+        let judged = || {
+            let words = ["password".to_string()];
+            judge_value(catalog, secret, &words, "password").is_some()
+        };
         let plausible = valid
             && pattern
                 .entropy
                 .is_none_or(|floor| checks::entropy(secret) >= floor)
+            && (!pattern.judge || judged())
             // A right checksum is stronger evidence than any filler word in a random body.
             && (pattern.validator == Some(Validator::GithubCrc32)
                 || !catalog.values.placeholders.matches(secret));
@@ -270,23 +279,18 @@ fn uri_password(
     if span.end <= span.start || claimed.overlaps(span) {
         return;
     }
-    let (Some(user), Some(password), Some(scheme), Some(host)) = (
+    let (Some(user), Some(password), Some(scheme)) = (
         text.get(authority_start..span.start - 1),
         text.get(span.start..span.end),
         text.get(scheme_start..at),
-        std::str::from_utf8(host).ok(),
     ) else {
         return;
     };
     claimed.claim(span);
-    let local = ["localhost", "127.", "0.0.0.0", "example", "host", "[::1]"]
-        .iter()
-        .any(|h| host.to_ascii_lowercase().starts_with(h));
     let rejected = password.len() < 4
         || password == user
         || checks::is_reference(password)
-        || catalog.values.placeholders.matches(password)
-        || (local && checks::entropy(password) < 3.0);
+        || catalog.values.placeholders.matches(password);
     if rejected {
         return;
     }
@@ -325,6 +329,10 @@ fn assigned(
         return;
     };
     if claimed.overlaps(assignment.value) {
+        return;
+    }
+    // A bare value with brackets is an expression (`os.getenv(`, `cfg[key]`), not a literal.
+    if !assignment.quoted && value.contains(['(', ')', '[', ']', '{', '}', '<', '>']) {
         return;
     }
     let Some(kind) = judge_value(catalog, value, &words, kind) else {
@@ -389,7 +397,7 @@ fn judge_value(
 ) -> Option<&'static str> {
     let rules = &catalog.values;
     let length = value.chars().count();
-    if length < rules.min_length || value.len() > 512 || value.contains(char::is_whitespace) {
+    if length < rules.min_length || value.len() > 1024 || value.contains(char::is_whitespace) {
         return None;
     }
     if checks::is_reference(value) || rules.placeholders.matches(value) {
