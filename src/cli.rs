@@ -26,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Check workflows, actions and policies for findings.
     Check(CheckArgs),
+    /// Write a baseline: the fingerprints of today's findings, for `check --baseline`.
+    Baseline(BaselineArgs),
     /// List every rule with its default severity and summary.
     Rules,
     /// Print a rule's documentation.
@@ -107,6 +109,9 @@ pub struct CheckArgs {
     /// requests.
     #[arg(long)]
     pub changed_only: bool,
+    /// Hide findings listed in this baseline file (written by `tollgate baseline`).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
 }
 
 #[cfg(feature = "drift")]
@@ -157,6 +162,19 @@ pub struct DriftArgs {
     pub concurrency: usize,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or folders to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: tollgate.yml in the scanned folder or repository root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the baseline to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
 /// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 the tool could not do all that
 /// was asked.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -167,6 +185,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check(args),
         #[cfg(feature = "drift")]
         Command::Drift(args) => drift(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Rules => {
             let mut text = String::new();
             for meta in rules::all_meta() {
@@ -198,7 +217,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let (found, errors) = crate::paths::collect(&CheckOptions {
                 paths,
                 config,
-                changed_only: false,
+                ..CheckOptions::default()
             });
             let written = emit(&crate::paths::render(&found, format), output.as_deref());
             for error in &errors {
@@ -278,6 +297,8 @@ fn check(args: CheckArgs) -> ExitCode {
         paths: args.paths,
         config: args.config,
         changed_only: args.changed_only,
+        keep_sources: format == Format::Human || args.also.iter().any(|(f, _)| *f == Format::Human),
+        baseline: args.baseline,
     });
     let link_base = github_link_base();
     let text = output::render(
@@ -418,6 +439,33 @@ fn github_link_base() -> Option<String> {
         "{}/{repository}/blob/{sha}/",
         server.trim_end_matches('/')
     ))
+}
+
+fn write_baseline(args: BaselineArgs) -> ExitCode {
+    let report = engine::check(&CheckOptions {
+        paths: args.paths,
+        config: args.config,
+        ..CheckOptions::default()
+    });
+    for error in &report.errors {
+        eprintln!("tollgate: {}: {}", error.path, error.message);
+    }
+    let written = emit(&crate::baseline::render(&report), args.output.as_deref());
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    if args.output.is_some() {
+        eprintln!(
+            "tollgate: baseline of {} finding{} written",
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" }
+        );
+    }
+    if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_TROUBLE)
+    }
 }
 
 /// Writes to a file or stdout; a closed pipe (`| head`) is not an error.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::baseline::Baseline;
 use crate::config::{self, Config};
 use crate::finding::{self, Draft, Finding, Related, Severity};
 use crate::model::repo::RepoContext;
@@ -24,6 +25,11 @@ pub struct CheckOptions {
     /// Report only on `paths`, reading the rest of their repository as context
     /// (`--changed-only`).
     pub changed_only: bool,
+    /// Keep the text of files that have findings in the report, for code frames (the human
+    /// format). Off, no file text outlives its check, which keeps memory flat on big trees.
+    pub keep_sources: bool,
+    /// A baseline file (`tollgate baseline`): findings whose fingerprint it lists are hidden.
+    pub baseline: Option<PathBuf>,
 }
 
 /// In a changed-files run, the files (and folders) the report is about; the rest of the
@@ -65,6 +71,8 @@ pub struct Report {
     /// The declaration documents every rule could see.
     pub repo: RepoContext,
     pub files_scanned: usize,
+    /// Findings hidden because the baseline lists them.
+    pub baselined: usize,
 }
 
 impl Report {
@@ -110,6 +118,30 @@ pub struct Prepared {
     pub late: Vec<Candidate>,
     /// In a changed-files run, what the report is limited to.
     pub focus: Option<Focus>,
+    /// Whether a raw-text rule (secret detection) is on, so every text file is read.
+    pub all_text: bool,
+    /// Findings from files read with the declarations that are not declarations themselves
+    /// (text read for the raw-text rules); already checked, their text dropped.
+    pub early_findings: Vec<Finding>,
+    /// How many such text files were read.
+    pub early_text_files: usize,
+    /// Those of them with findings, when sources are kept for code frames.
+    pub early_sources: Vec<SourceFile>,
+}
+
+/// Whether an enabled rule reads every text file.
+fn reads_all_text(config: &Config) -> bool {
+    rules::registry()
+        .iter()
+        .any(|rule| rule.reads_all_text() && config.rule_enabled(rule.meta().id))
+}
+
+fn enabled_rules(config: &Config) -> Vec<&'static dyn rules::Rule> {
+    rules::registry()
+        .iter()
+        .copied()
+        .filter(|rule| config.rule_enabled(rule.meta().id))
+        .collect()
 }
 
 pub fn prepare(options: &CheckOptions) -> Prepared {
@@ -129,7 +161,8 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     }
     let root = discover::scan_root(&options.paths);
     let (config, mut errors) = load_config(&options, &root);
-    let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore);
+    let all_text = reads_all_text(&config);
+    let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore, all_text);
     errors.extend(walk_errors);
     // Declarations (environments, roles, policy) are read first and kept, so every rule can
     // see the rest of the repository; the many workflows are then read, checked and dropped
@@ -137,14 +170,18 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_par_iter()
         .partition(discover::is_declaration_candidate);
-    let declarations = load_declarations(&early, &mut errors, |_| true);
+    let early = load_declarations(&early, &config, &options, all_text, &mut errors, |_| true);
     Prepared {
         root,
         config,
         errors,
-        repo: RepoContext::build(declarations),
+        repo: RepoContext::build(early.declarations),
         late,
         focus: None,
+        all_text,
+        early_findings: early.findings,
+        early_text_files: early.text_files,
+        early_sources: early.sources,
     }
 }
 
@@ -160,7 +197,8 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
         ..options.clone()
     };
     let (config, mut errors) = load_config(&context_options, &root);
-    let (given, given_errors) = discover::walk(&options.paths, &root, &config.ignore);
+    let all_text = reads_all_text(&config);
+    let (given, given_errors) = discover::walk(&options.paths, &root, &config.ignore, all_text);
     errors.extend(given_errors);
     // pre-commit and pull requests pass every changed file: each is judged as a full run
     // would judge it (a `tsconfig.json` that is nobody's policy is skipped, not an error), and
@@ -184,7 +222,7 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
     };
     // The rest of the repository is read for its declarations only. What cannot be read there
     // is not this change's to report (a full run reports it), so its walk errors are dropped.
-    let (context_files, _) = discover::walk(&[context.to_path_buf()], &root, &config.ignore);
+    let (context_files, _) = discover::walk(&[context.to_path_buf()], &root, &config.ignore, false);
     let mut candidates = given;
     candidates.extend(
         context_files
@@ -205,35 +243,82 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
             .filter(|c| focus.covers(&c.display))
             .collect()
     };
-    let declarations = load_declarations(&early, &mut errors, |e| focus.covers(&e.path));
+    let early = load_declarations(&early, &config, options, all_text, &mut errors, |e| {
+        focus.covers(&e.path)
+    });
+    let early_findings = early
+        .findings
+        .into_iter()
+        .filter(|f| focus.keeps(f))
+        .collect();
     Prepared {
         root,
         config,
         errors,
-        repo: RepoContext::build(declarations),
+        repo: RepoContext::build(early.declarations),
         late,
         focus: Some(focus),
+        all_text,
+        early_findings,
+        early_text_files: early.text_files,
+        early_sources: early.sources,
     }
 }
 
-/// Reads the declaration documents; load errors pass through `keep_error`.
+/// Reads the declaration documents; load errors pass through `keep_error`. With `all_text`,
+/// files among them that turn out to be plain text (a `.json` that is nobody's policy) are
+/// checked by the raw-text rules at once and dropped, so they never pile up in memory.
 fn load_declarations(
     early: &[Candidate],
+    config: &Config,
+    options: &CheckOptions,
+    all_text: bool,
     errors: &mut Vec<FileError>,
     keep_error: impl Fn(&FileError) -> bool,
-) -> Vec<SourceFile> {
-    let loaded: Vec<Result<Option<SourceFile>, FileError>> =
-        early.par_iter().map(discover::load).collect();
-    let mut declarations = Vec::new();
-    for result in loaded {
-        match result {
-            Ok(Some(file)) => declarations.push(file),
-            Ok(None) => {}
-            Err(error) if keep_error(&error) => errors.push(error),
-            Err(_) => {}
+) -> Early {
+    let enabled = enabled_rules(config);
+    let no_context = RepoContext::default();
+    // (a declaration to keep, a text file checked at once with its findings, an error)
+    type EarlyFile = (Option<SourceFile>, Option<CheckedFile>, Option<FileError>);
+    let loaded: Vec<EarlyFile> = early
+        .par_iter()
+        .map(|candidate| {
+            let loaded = discover::load_with(candidate, all_text);
+            match loaded.file {
+                Some(file) if file.kind == FileKind::Other || file.root.is_none() => {
+                    let findings = check_file(&file, &enabled, config, &no_context);
+                    (None, Some((file, findings)), loaded.error)
+                }
+                file => (file, None, loaded.error),
+            }
+        })
+        .collect();
+    let mut early = Early::default();
+    for (file, text, error) in loaded {
+        early.declarations.extend(file);
+        if let Some((text, findings)) = text {
+            early.text_files += 1;
+            if options.keep_sources && !findings.is_empty() {
+                early.sources.push(text);
+            }
+            early.findings.extend(findings);
+        }
+        if let Some(error) = error
+            && keep_error(&error)
+        {
+            errors.push(error);
         }
     }
-    declarations
+    early
+}
+
+/// What reading the declaration candidates gave.
+#[derive(Default)]
+struct Early {
+    declarations: Vec<SourceFile>,
+    findings: Vec<Finding>,
+    text_files: usize,
+    sources: Vec<SourceFile>,
 }
 
 pub fn check(options: &CheckOptions) -> Report {
@@ -244,12 +329,27 @@ pub fn check(options: &CheckOptions) -> Report {
         repo,
         late,
         focus,
+        all_text,
+        early_findings,
+        early_text_files,
+        early_sources,
     } = prepare(options);
-    let enabled: Vec<&'static dyn rules::Rule> = rules::registry()
-        .iter()
-        .copied()
-        .filter(|rule| config.rule_enabled(rule.meta().id))
-        .collect();
+    let baseline = match &options.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(baseline) => Some(baseline),
+            Err(message) => {
+                errors.push(FileError {
+                    path: path.to_string_lossy().into_owned(),
+                    line: None,
+                    column: None,
+                    message,
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    let enabled = enabled_rules(&config);
     // In a changed-files run, only what concerns a given file is reported.
     let in_focus = |path: &str| focus.as_ref().is_none_or(|f| f.covers(path));
     let keeps = |finding: &Finding| focus.as_ref().is_none_or(|f| f.keeps(finding));
@@ -260,43 +360,53 @@ pub fn check(options: &CheckOptions) -> Report {
         .flat_map_iter(|(_, file)| check_file(file, &enabled, &config, &repo))
         .filter(keeps)
         .collect();
+    files_scanned += early_text_files;
+    findings.extend(early_findings);
 
-    let checked: Vec<Result<Option<CheckedFile>, FileError>> = late
+    let checked: Vec<(Option<CheckedFile>, Option<FileError>)> = late
         .par_iter()
         .map(|candidate| {
-            let Some(mut file) = discover::load(candidate)? else {
-                return Ok(None);
+            let loaded = discover::load_with(candidate, all_text);
+            let Some(mut file) = loaded.file else {
+                return (None, loaded.error);
             };
             let findings: Vec<Finding> = check_file(&file, &enabled, &config, &repo)
                 .into_iter()
                 .filter(keeps)
                 .collect();
             file.root = None;
-            Ok(Some((file, findings)))
+            (Some((file, findings)), loaded.error)
         })
         .collect();
-    let mut kept = HashMap::new();
-    for result in checked {
-        let (file, file_findings) = match result {
-            Ok(Some(pair)) => pair,
-            Ok(None) => continue,
-            Err(error) => {
-                if in_focus(&error.path) {
-                    errors.push(error);
-                }
-                continue;
-            }
+    let mut kept: HashMap<String, SourceFile> = early_sources
+        .into_iter()
+        .map(|file| (file.path.clone(), file))
+        .collect();
+    for (checked_file, error) in checked {
+        if let Some(error) = error
+            && in_focus(&error.path)
+        {
+            errors.push(error);
+        }
+        let Some((file, file_findings)) = checked_file else {
+            continue;
         };
         if in_focus(&file.path) {
             files_scanned += 1;
         }
         if !file_findings.is_empty() {
             findings.extend(file_findings);
-            kept.insert(file.path.clone(), file);
+            if options.keep_sources {
+                kept.insert(file.path.clone(), file);
+            }
         }
     }
-    // Room for `--baseline` (known debt, by fingerprint): it filters here, after the
-    // changed-files focus and before the sort.
+    // Known debt, by fingerprint: after the changed-files focus, before the sort.
+    let before = findings.len();
+    if let Some(baseline) = &baseline {
+        findings.retain(|f| !baseline.contains(&f.fingerprint));
+    }
+    let baselined = before - findings.len();
     findings.sort_by(|a, b| {
         (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
             &b.region.path,
@@ -318,6 +428,7 @@ pub fn check(options: &CheckOptions) -> Report {
         files: kept,
         repo,
         files_scanned,
+        baselined,
     }
 }
 
@@ -335,6 +446,8 @@ pub fn check_file(
         drafts: Vec::new(),
     };
     match file.kind {
+        // Plain text (scripts, `.env`, unrecognised YAML) has no document view.
+        FileKind::Other => {}
         FileKind::Workflow => {
             if let Some(workflow) = Workflow::new(file) {
                 for rule in rules {
@@ -379,7 +492,11 @@ pub fn check_file(
                 .suppresses(finding)
         })
         .collect();
-    if config.rule_enabled(rules::meta::suppression_without_reason::META.id) {
+    // Plain-text files are read for the raw-text rules only; a reasonless suppression there
+    // (often a README quoting the syntax) is not worth a finding of its own.
+    if file.kind != FileKind::Other
+        && config.rule_enabled(rules::meta::suppression_without_reason::META.id)
+    {
         findings.extend(suppressions.without_reason(file));
     }
     dedupe(&mut findings);
@@ -430,6 +547,7 @@ fn resolve(file: &SourceFile, repo: &RepoContext, draft: Draft, config: &Config)
         region,
         related,
         fingerprint,
+        sensitive: draft.sensitive,
     }
 }
 

@@ -62,6 +62,10 @@ pub enum Feature {
     Key,
     /// A fragment of the value's source text, such as one `${{ … }}` inside a script.
     Fragment(String),
+    /// A byte span of the raw text, for rules that read text rather than a document tree
+    /// (secret detection). `identity` names the place stably for fingerprints, since byte
+    /// offsets move whenever an unrelated line above is edited.
+    Span { span: Span, identity: String },
 }
 
 /// A place named symbolically; the source layer turns it into a span.
@@ -98,6 +102,18 @@ impl Location {
         }
     }
 
+    /// A byte span of the file's raw text; `identity` is what the fingerprint hashes instead
+    /// of the offsets (e.g. the kind and hash of the matched value and its occurrence).
+    pub fn span(span: Span, identity: impl Into<String>) -> Self {
+        Self {
+            feature: Feature::Span {
+                span,
+                identity: identity.into(),
+            },
+            ..Self::value(Route::root())
+        }
+    }
+
     pub fn labelled(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
@@ -117,9 +133,17 @@ pub struct Draft {
     pub message: String,
     pub primary: Location,
     pub related: Vec<Location>,
+    /// Byte spans of secret material that no output may show (masked in code frames).
+    pub sensitive: Vec<Span>,
 }
 
 impl Draft {
+    /// Marks a span of the source as secret: renderers mask it.
+    pub fn sensitive(mut self, span: Span) -> Self {
+        self.sensitive.push(span);
+        self
+    }
+
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
@@ -159,11 +183,17 @@ pub struct Finding {
     pub region: Region,
     pub related: Vec<Related>,
     pub fingerprint: String,
+    /// Byte spans of secret material in the file; code frames mask them.
+    pub sensitive: Vec<Span>,
 }
 
 /// Turns a route into a span in `file`. A route that no longer resolves falls back to the
 /// deepest node that does, so a finding is never lost for want of a location.
 pub fn resolve_span(file: &SourceFile, location: &Location) -> Span {
+    if let Feature::Span { span, .. } = &location.feature {
+        let end = span.end.min(file.text.len());
+        return Span::new(span.start.min(end), end);
+    }
     let Some(root) = &file.root else {
         return Span::new(0, 0);
     };
@@ -178,7 +208,7 @@ pub fn resolve_span(file: &SourceFile, location: &Location) -> Span {
     };
     let exact = route == location.route;
     match &location.feature {
-        Feature::Value => node.span,
+        Feature::Value | Feature::Span { .. } => node.span,
         Feature::Key if exact => root.key_span(&route).unwrap_or(node.span),
         Feature::Key => node.span,
         Feature::Fragment(text) => {
@@ -219,8 +249,10 @@ pub fn fingerprint(rule: &str, path: &str, location: &Location, message: &str) -
     hasher.update([0]);
     hasher.update(location.route.to_string().as_bytes());
     hasher.update([0]);
-    if let Feature::Fragment(text) = &location.feature {
-        hasher.update(text.as_bytes());
+    match &location.feature {
+        Feature::Fragment(text) => hasher.update(text.as_bytes()),
+        Feature::Span { identity, .. } => hasher.update(identity.as_bytes()),
+        Feature::Value | Feature::Key => {}
     }
     hasher.update([0]);
     hasher.update(message.as_bytes());

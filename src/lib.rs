@@ -4,6 +4,7 @@
 //! [`rules`] holds the registry and one file per rule; [`engine`] runs them and resolves
 //! findings; [`output`] renders one [`engine::Report`] in each format.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "drift")]

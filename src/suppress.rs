@@ -111,6 +111,7 @@ impl Suppressions {
                     message,
                     region: finding::region(file, suppression.span),
                     related: Vec::new(),
+                    sensitive: Vec::new(),
                 }
             })
             .collect()
@@ -136,5 +137,25 @@ mod tests {
         assert_eq!(found.by_line[&1].reason, "vendored, pinned upstream");
         assert_eq!(found.by_line[&1].rules, ["unpinned-action"]);
         assert_eq!(found.by_line[&2].reason, "");
+    }
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new(
+            "a.yml".into(),
+            "a.yml".into(),
+            text.into(),
+            FileKind::Other,
+            None,
+        )
+    }
+
+    #[test]
+    fn a_reason_on_a_line_that_ends_in_a_line_break() {
+        let text = "x: 1  # tollgate: ignore[some-rule] accepted risk\ny: 2\n";
+        let suppressions = scan(&file(text));
+        let suppression = suppressions.applying(2, "some-rule").unwrap();
+        assert_eq!(suppression.reason, "accepted risk");
+        assert!(suppressions.applying(3, "some-rule").is_none());
+        assert!(suppressions.without_reason(&file(text)).is_empty());
     }
 }

@@ -1,9 +1,12 @@
 //! `--format human`: a code frame per finding, then a summary line.
 
+use std::collections::HashMap;
+
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::source::Span;
 
 /// Longest stretch of source shown for one finding.
 const MAX_FRAME_LINES: usize = 12;
@@ -17,7 +20,7 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
+fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Renderer) -> String {
     let title = format!(
         "{} [{}]: {}",
         finding.severity, finding.rule, finding.message
@@ -42,6 +45,17 @@ fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
     let start_offset = file.line_offset(first);
     let end_offset = file.line_offset(last + 1);
     let source = file.text.get(start_offset..end_offset).unwrap_or("");
+    // Any secret found in this file is masked, whichever finding's frame shows its line.
+    let masked;
+    let source = if secrets
+        .iter()
+        .any(|s| s.start < end_offset && start_offset < s.end)
+    {
+        masked = mask(source, start_offset, secrets);
+        masked.as_str()
+    } else {
+        source
+    };
     let clamp = |offset: usize| offset.saturating_sub(start_offset).min(source.len());
     let span = finding.region.span;
     let mut primary = clamp(span.start)..clamp(span.end.max(span.start));
@@ -85,15 +99,52 @@ fn frame(report: &Report, finding: &Finding, renderer: &Renderer) -> String {
     out
 }
 
+/// `source` (which starts at byte `base` of its file) with every character inside a
+/// sensitive span replaced by `*`: a code frame must never print a secret. Line breaks and
+/// the indentation that follows them stay, so a masked key block keeps its shape. Byte
+/// offsets are kept too (a multi-byte character becomes as many `*`), so annotation spans
+/// still line up.
+fn mask(source: &str, base: usize, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut line_start = true;
+    for (index, c) in source.char_indices() {
+        let at = base + index;
+        let secret = spans.iter().any(|s| s.start <= at && at < s.end);
+        if c == '\n' || c == '\r' {
+            line_start = true;
+            out.push(c);
+        } else if secret && !(line_start && (c == ' ' || c == '\t')) {
+            line_start = false;
+            out.extend(std::iter::repeat_n('*', c.len_utf8()));
+        } else {
+            line_start = line_start && (c == ' ' || c == '\t');
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
+    let mut secrets: HashMap<&str, Vec<Span>> = HashMap::new();
+    for finding in &report.findings {
+        if !finding.sensitive.is_empty() {
+            secrets
+                .entry(finding.region.path.as_str())
+                .or_default()
+                .extend(&finding.sensitive);
+        }
+    }
     let mut out = String::new();
     for finding in &report.findings {
-        out.push_str(&frame(report, finding, &renderer));
+        let in_file = secrets
+            .get(finding.region.path.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        out.push_str(&frame(report, finding, in_file, &renderer));
         out.push('\n');
     }
     for error in &report.errors {
@@ -115,8 +166,13 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         format!(" ({})", parts.join(", "))
     };
+    let hidden = if report.baselined > 0 {
+        format!(" ({} more in the baseline)", report.baselined)
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "{} finding{}{breakdown} in {} file{} scanned; {} file error{}\n",
+        "{} finding{}{breakdown}{hidden} in {} file{} scanned; {} file error{}\n",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         report.files_scanned,

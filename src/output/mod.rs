@@ -37,6 +37,32 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
     }
 }
 
+/// A sequence serialised one element at a time: each element's JSON value is built, written
+/// and dropped before the next, so a report with tens of thousands of findings never exists
+/// as one value tree (which costs several times the size of the output in memory).
+pub struct Streamed<'a, T> {
+    pub items: &'a [T],
+    pub to_value: fn(&T) -> serde_json::Value,
+}
+
+impl<T> serde::Serialize for Streamed<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
+        for item in self.items {
+            seq.serialize_element(&(self.to_value)(item))?;
+        }
+        seq.end()
+    }
+}
+
+/// Pretty JSON text of a serialisable document, with a final newline.
+pub fn pretty(document: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Counts by severity, highest first, for summaries.
 pub fn severity_counts(report: &Report) -> BTreeMap<Severity, usize> {
     let mut counts = BTreeMap::new();

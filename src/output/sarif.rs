@@ -1,9 +1,11 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Streamed;
 use crate::engine::Report;
-use crate::finding::{Region, Severity};
+use crate::finding::{Finding, Region, Severity};
 use crate::rules;
 
 fn level(severity: Severity) -> &'static str {
@@ -74,41 +76,6 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let rule_index = metas.iter().position(|m| m.id == f.rule).unwrap_or(0);
-            let related: Vec<Value> = f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    json!({
-                        "id": i + 1,
-                        "physicalLocation": physical(&r.region),
-                        "message": { "text": if r.message.is_empty() { "related".to_string() } else { r.message.clone() } },
-                    })
-                })
-                .collect();
-            let mut result = json!({
-                "ruleId": f.rule,
-                "ruleIndex": rule_index,
-                "level": level(f.severity),
-                "message": { "text": f.message },
-                "locations": [ { "physicalLocation": physical(&f.region) } ],
-                "partialFingerprints": { "primaryLocationLineHash": f.fingerprint },
-                "properties": {
-                    "severity": f.severity.as_str(),
-                    "security-severity": f.severity.security_severity(),
-                },
-            });
-            if !related.is_empty() {
-                result["relatedLocations"] = Value::Array(related);
-            }
-            result
-        })
-        .collect();
     let notifications: Vec<Value> = report
         .errors
         .iter()
@@ -132,11 +99,11 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
-    let document = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    super::pretty(&Sarif {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
                 "driver": {
                     "name": "tollgate",
                     "version": env!("CARGO_PKG_VERSION"),
@@ -144,16 +111,68 @@ pub fn render(report: &Report) -> String {
                     "informationUri": "https://github.com/tollgate-dev/tollgate",
                     "rules": rule_entries,
                 }
-            },
-            "invocations": [{
+            }),
+            invocations: json!([{
                 "executionSuccessful": report.errors.is_empty(),
                 "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri(report) } },
-            "results": results,
-        }]
+            }]),
+            original_uri_base_ids: json!({ "%SRCROOT%": { "uri": root_uri(report) } }),
+            results: Streamed {
+                items: &report.findings,
+                to_value: result,
+            },
+        }],
+    })
+}
+
+#[derive(Serialize)]
+struct Sarif<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    invocations: Value,
+    original_uri_base_ids: Value,
+    results: Streamed<'a, Finding>,
+}
+
+fn result(f: &Finding) -> Value {
+    let rule_index = rules::all_meta()
+        .iter()
+        .position(|m| m.id == f.rule)
+        .unwrap_or(0);
+    let related: Vec<Value> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "id": i + 1,
+                "physicalLocation": physical(&r.region),
+                "message": { "text": if r.message.is_empty() { "related".to_string() } else { r.message.clone() } },
+            })
+        })
+        .collect();
+    let mut result = json!({
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": { "text": f.message },
+        "locations": [ { "physicalLocation": physical(&f.region) } ],
+        "partialFingerprints": { "primaryLocationLineHash": f.fingerprint },
+        "properties": {
+            "severity": f.severity.as_str(),
+            "security-severity": f.severity.security_severity(),
+        },
     });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
 }

@@ -8,6 +8,7 @@ pub mod deploy_path;
 pub mod environment;
 pub mod iam;
 pub mod meta;
+pub mod secrets;
 pub mod vault;
 pub mod workflow;
 
@@ -35,6 +36,7 @@ impl RuleMeta {
             message: message.into(),
             primary,
             related: Vec::new(),
+            sensitive: Vec::new(),
         }
     }
 }
@@ -101,6 +103,13 @@ pub trait Rule: Sync + Send {
     /// Any file's raw text, whatever its kind (secret detection reads every text file).
     fn check_text(&self, _cx: &mut Cx, _file: &SourceFile) {}
 
+    /// Whether this rule needs every text file of the tree, not only the kinds the document
+    /// rules read: when an enabled rule says yes, discovery reads shell scripts, `.env`
+    /// files, Dockerfiles and the rest as [`crate::source::FileKind::Other`].
+    fn reads_all_text(&self) -> bool {
+        false
+    }
+
     /// A parsed document of a kind with no typed view yet (IAM JSON, CloudFormation,
     /// Terraform, Vault policy, settings): the rule reads `file.root` and `file.kind`.
     fn check_document(&self, _cx: &mut Cx, _file: &SourceFile) {}
@@ -122,6 +131,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &iam::iam_unknown_action::IamUnknownAction,
         &iam::iam_wildcard_action::IamWildcardAction,
         &iam::iam_wildcard_resource::IamWildcardResource,
+        &secrets::hardcoded_secret::HardcodedSecret,
         &workflow::long_ttl::LongTtl,
         &workflow::standing_credentials::StandingCredentials,
         &environment::self_review_allowed::SelfReviewAllowed,

@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;
 
-use super::{FileError, FileKind, Node, SourceFile, hcl, hcl1, yaml};
+use super::{FileError, FileKind, Node, SourceFile, hcl, hcl1, json, yaml};
 
 /// Bigger than any workflow or policy a person writes; bigger files are refused, not parsed.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -119,11 +119,14 @@ pub fn display_path(root: &Path, fs_path: &Path) -> String {
     if text.is_empty() { ".".into() } else { text }
 }
 
-/// Whether a walked file is worth reading at all. Named files are always read.
+/// Whether a walked file is worth reading for the document rules. Named files are always read.
 fn wanted(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
+    if lock_file(name) {
+        return false;
+    }
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     matches!(
         ext.as_deref(),
@@ -131,16 +134,76 @@ fn wanted(path: &Path) -> bool {
     )
 }
 
+/// Whether a walked file may hold text worth a raw-text rule (secret detection): anything
+/// but lock files and files whose extension says binary. Content is checked when read.
+fn text_candidate(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if lock_file(name) {
+        return false;
+    }
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return true;
+    };
+    let ext = ext.to_ascii_lowercase();
+    !BINARY_EXTENSIONS.contains(&ext.as_str())
+}
+
+/// Generated dependency pins: large, machine-written, full of hashes that look random.
+fn lock_file(name: &str) -> bool {
+    matches!(
+        name,
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "pnpm-lock.yaml"
+            | "yarn.lock"
+            | "Cargo.lock"
+            | "Gemfile.lock"
+            | "poetry.lock"
+            | "Pipfile.lock"
+            | "composer.lock"
+            | "go.sum"
+            | ".terraform.lock.hcl"
+    ) || name.ends_with(".lock")
+}
+
+/// Extensions of files that are not text; skipped without being opened.
+const BINARY_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tif", "tiff", "psd", "svgz", "pdf", "doc",
+    "docx", "xls", "xlsx", "ppt", "pptx", "odt", "zip", "gz", "tgz", "bz2", "xz", "zst", "7z",
+    "rar", "tar", "jar", "war", "ear", "whl", "egg", "class", "pyc", "pyo", "o", "a", "so",
+    "dylib", "dll", "exe", "bin", "obj", "lib", "wasm", "woff", "woff2", "ttf", "otf", "eot",
+    "mp3", "mp4", "m4a", "wav", "ogg", "flac", "avi", "mov", "mkv", "webm", "iso", "dmg", "img",
+    "deb", "rpm", "apk", "ipa", "sqlite", "db", "parquet", "avro", "pb", "onnx", "pt", "h5", "npy",
+    "npz", "pkl",
+];
+
 /// Folders whose contents belong to someone else.
 fn vendored(name: &str) -> bool {
-    matches!(name, ".git" | "node_modules" | "vendor" | ".terraform")
+    matches!(
+        name,
+        ".git"
+            | "node_modules"
+            | "vendor"
+            | ".terraform"
+            | "bower_components"
+            | ".venv"
+            | "venv"
+            | "site-packages"
+            | "__pycache__"
+            | ".tox"
+    )
 }
 
 /// Walks the inputs, honouring `.gitignore` but not skipping hidden folders such as `.github`.
+/// With `all_text`, every file that may be text is a candidate (for raw-text rules), not only
+/// the kinds the document rules read.
 pub fn walk(
     inputs: &[PathBuf],
     root: &Path,
     ignore_globs: &globset::GlobSet,
+    all_text: bool,
 ) -> (Vec<Candidate>, Vec<FileError>) {
     let mut candidates = Vec::new();
     let mut errors = Vec::new();
@@ -180,7 +243,7 @@ pub fn walk(
                         continue;
                     }
                     let path = entry.path();
-                    if !wanted(path) {
+                    if !(wanted(path) || all_text && text_candidate(path)) {
                         continue;
                     }
                     let display = display_path(root, path);
@@ -268,31 +331,104 @@ fn is_yaml(name: &str) -> bool {
     name.ends_with(".yml") || name.ends_with(".yaml")
 }
 
+/// What reading one candidate gave: a file to check, an error to report, both (a workflow
+/// that does not parse is still scanned as text), or neither (not a file tollgate reads).
+#[derive(Default)]
+pub struct Loaded {
+    pub file: Option<SourceFile>,
+    pub error: Option<FileError>,
+}
+
+impl Loaded {
+    fn file(file: SourceFile) -> Self {
+        Self {
+            file: Some(file),
+            error: None,
+        }
+    }
+
+    fn error(error: FileError) -> Self {
+        Self {
+            file: None,
+            error: Some(error),
+        }
+    }
+}
+
 /// Reads, classifies and parses one file. `Ok(None)` means the file is not one tollgate reads.
 pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
+    let loaded = load_with(candidate, false);
+    match loaded.error {
+        Some(error) => Err(error),
+        None => Ok(loaded.file),
+    }
+}
+
+/// Bytes looked at to tell a binary file from text.
+const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+
+/// Reads, classifies and parses one file. With `all_text`, files the document rules do not
+/// read (shell scripts, `.env`, Dockerfiles, YAML that is nobody's workflow…) come back as
+/// text: [`FileKind::Other`], no tree, no parse error.
+pub fn load_with(candidate: &Candidate, all_text: bool) -> Loaded {
     let error = |message: String| FileError {
         path: candidate.display.clone(),
         line: None,
         column: None,
         message,
     };
-    let metadata = std::fs::metadata(&candidate.fs_path)
-        .map_err(|e| error(format!("cannot read: {}", io_reason(&e))))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(error(format!(
-            "file is {} MB, more than the {} MB tollgate reads",
-            metadata.len() / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
-    }
-    let bytes = std::fs::read(&candidate.fs_path)
-        .map_err(|e| error(format!("cannot read: {}", io_reason(&e))))?;
     let name = candidate
         .display
         .rsplit('/')
         .next()
         .unwrap_or(&candidate.display)
         .to_ascii_lowercase();
+    let kind = classify_by_path(&candidate.display, &name);
+    let document =
+        kind.is_some() || is_yaml(&name) || name.ends_with(".json") || name.ends_with(".template");
+    if !document && !all_text {
+        return Loaded::default();
+    }
+    let metadata = match std::fs::metadata(&candidate.fs_path) {
+        Ok(metadata) => metadata,
+        Err(e) => return Loaded::error(error(format!("cannot read: {}", io_reason(&e)))),
+    };
+    if metadata.len() > MAX_FILE_BYTES {
+        if !document && !candidate.explicit {
+            // A large file of any other kind (a log, a data dump) is skipped, not refused.
+            return Loaded::default();
+        }
+        return Loaded::error(error(format!(
+            "file is {} MB, more than the {} MB tollgate reads",
+            metadata.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes = match std::fs::read(&candidate.fs_path) {
+        Ok(bytes) => bytes,
+        Err(e) => return Loaded::error(error(format!("cannot read: {}", io_reason(&e)))),
+    };
+    let text_file = |text: String| {
+        SourceFile::new(
+            candidate.display.clone(),
+            candidate.fs_path.clone(),
+            text,
+            FileKind::Other,
+            None,
+        )
+    };
+    if !document {
+        let head = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
+        if head.contains(&0) {
+            return Loaded::default();
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            // Latin-1 and other legacy encodings still carry ASCII secrets.
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        return Loaded::file(text_file(text));
+    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -302,14 +438,19 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
                 && !in_workflows_dir(&candidate.display)
             {
                 // A binary file with a config-like name is not ours to judge.
-                return Ok(None);
+                return Loaded::default();
             }
-            return Err(error(format!(
+            let mut loaded = Loaded::error(error(format!(
                 "not valid UTF-8 (first bad byte at offset {offset})"
             )));
+            if all_text && !e.as_bytes().contains(&0) {
+                loaded.file = Some(text_file(
+                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                ));
+            }
+            return loaded;
         }
     };
-    let kind = classify_by_path(&candidate.display, &name);
     let position_error = |offset: usize, text: &str, what: &str, message: &str| {
         let probe = SourceFile::new(
             String::new(),
@@ -327,17 +468,23 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
         }
     };
     match kind {
-        Some(FileKind::Terraform) => {
-            let root = hcl::parse(&text)
-                .map_err(|e| position_error(e.offset, &text, "Terraform HCL", &e.message))?;
-            Ok(Some(SourceFile::new(
+        Some(FileKind::Terraform) => match hcl::parse(&text) {
+            Ok(root) => Loaded::file(SourceFile::new(
                 candidate.display.clone(),
                 candidate.fs_path.clone(),
                 text,
                 FileKind::Terraform,
                 Some(root),
-            )))
-        }
+            )),
+            Err(e) => {
+                let error = position_error(e.offset, &text, "Terraform HCL", &e.message);
+                // Still scanned as text: a broken file may hold a secret all the same.
+                Loaded {
+                    file: all_text.then(|| text_file(text)),
+                    error: Some(error),
+                }
+            }
+        },
         Some(FileKind::VaultPolicy) => {
             // `.hcl` is also Terragrunt, Packer, Nomad and Vault's own server config: only a
             // file that reads as a policy (or is named `.policy`) is judged as one.
@@ -345,9 +492,18 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
             let root = match hcl1::parse(&text) {
                 Ok(root) => root,
                 Err(e) if policy_named || looks_like_vault_policy(&text) => {
-                    return Err(position_error(e.offset, &text, "Vault policy", &e.message));
+                    let error = position_error(e.offset, &text, "Vault policy", &e.message);
+                    return Loaded {
+                        file: all_text.then(|| text_file(text)),
+                        error: Some(error),
+                    };
                 }
-                Err(_) => return Ok(None),
+                Err(_) => {
+                    return Loaded {
+                        file: all_text.then(|| text_file(text)),
+                        error: None,
+                    };
+                }
             };
             let is_policy = policy_named
                 || root
@@ -356,22 +512,33 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
                     .iter()
                     .any(|e| matches!(e.key.as_str(), Some("path" | "name")));
             if !is_policy {
-                return Ok(None);
+                return Loaded {
+                    file: all_text.then(|| text_file(text)),
+                    error: None,
+                };
             }
-            hcl1::validate_vault_policy(&root)
-                .map_err(|e| position_error(e.offset, &text, "Vault policy", &e.message))?;
-            Ok(Some(SourceFile::new(
+            if let Err(e) = hcl1::validate_vault_policy(&root) {
+                let error = position_error(e.offset, &text, "Vault policy", &e.message);
+                return Loaded {
+                    file: all_text.then(|| text_file(text)),
+                    error: Some(error),
+                };
+            }
+            Loaded::file(SourceFile::new(
                 candidate.display.clone(),
                 candidate.fs_path.clone(),
                 text,
                 FileKind::VaultPolicy,
                 Some(root),
-            )))
+            ))
         }
         // A YAML or JSON file found by the walk outside the known paths is parsed only when
         // its text could make it a workflow or a policy: most such files (package manifests,
-        // lock files, Helm charts) are neither, and parsing them would dominate the scan.
-        None if !candidate.explicit && !could_be_document(&text) => Ok(None),
+        // Helm charts) are neither, and parsing them would dominate the scan.
+        None if !candidate.explicit && !could_be_document(&text) => Loaded {
+            file: all_text.then(|| text_file(text)),
+            error: None,
+        },
         _ if is_yaml(&name) || name.ends_with(".json") || name.ends_with(".template") => {
             let file_error = |e: yaml::ParseError, text: &str| {
                 let probe = SourceFile::new(
@@ -397,34 +564,49 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
                     ),
                 }
             };
-            let root = match yaml::parse(&text) {
+            // Strict JSON takes the fast path; anything else (and every error) is the YAML
+            // parser's to decide.
+            let parsed = if name.ends_with(".json") {
+                json::parse(&text).map_or_else(|| yaml::parse(&text), Ok)
+            } else {
+                yaml::parse(&text)
+            };
+            let root = match parsed {
                 Ok(root) => root,
                 Err(e) => {
                     // Only files tollgate is meant to read are worth an error; a broken YAML
-                    // that is nobody's workflow or policy is skipped.
-                    if kind.is_some() || candidate.explicit || looks_relevant(&text) {
-                        return Err(file_error(e, &text));
-                    }
-                    return Ok(None);
+                    // that is nobody's workflow or policy is skipped (or read as plain text).
+                    let relevant = kind.is_some() || candidate.explicit || looks_relevant(&text);
+                    let error = relevant.then(|| file_error(e, &text));
+                    let file = all_text.then(|| {
+                        SourceFile::new(
+                            candidate.display.clone(),
+                            candidate.fs_path.clone(),
+                            text,
+                            kind.unwrap_or(FileKind::Other),
+                            None,
+                        )
+                    });
+                    return Loaded { file, error };
                 }
             };
             let kind = kind.unwrap_or_else(|| classify_by_content(&name, &root));
-            if kind == FileKind::Other {
-                return Ok(None);
+            if kind == FileKind::Other && !all_text {
+                return Loaded::default();
             }
             let mut root = root;
             if kind == FileKind::CloudFormation {
                 graft_string_policies(&text, &mut root);
             }
-            Ok(Some(SourceFile::new(
+            Loaded::file(SourceFile::new(
                 candidate.display.clone(),
                 candidate.fs_path.clone(),
                 text,
                 kind,
                 Some(root),
-            )))
+            ))
         }
-        _ => Ok(None),
+        _ => Loaded::default(),
     }
 }
 

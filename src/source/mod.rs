@@ -3,6 +3,7 @@
 pub mod discover;
 pub mod hcl;
 pub mod hcl1;
+pub mod json;
 pub mod node;
 pub mod yaml;
 

@@ -86,10 +86,11 @@ const MAX_REPAIRS: usize = 64;
 /// end event sits at the next token, past blank lines and comments, so it ends with its last
 /// child instead (else a step's region would run into the next step).
 fn collection_end(text: &str, event_start: usize, event_end: usize, last_child: usize) -> usize {
-    if matches!(text.get(event_start..event_end), Some("]" | "}")) {
-        event_end.max(last_child)
-    } else {
-        last_child
+    // A flow collection's end event covers its bracket and any blanks after it; the node
+    // ends right after the bracket.
+    match text.get(event_start..event_end) {
+        Some(closing) if closing.starts_with([']', '}']) => (event_start + 1).max(last_child),
+        _ => last_child,
     }
 }
 
@@ -225,6 +226,17 @@ fn parse_strict(text: &str) -> Result<Node, ParseError> {
                     String::new()
                 } else {
                     value.into_owned()
+                };
+                // saphyr's span of a quoted scalar takes in the blanks after the closing
+                // quote; the node ends at the quote.
+                let end = match style {
+                    ScalarStyle::Quoted => {
+                        start
+                            + text
+                                .get(start..end)
+                                .map_or(end - start, |s| s.trim_end_matches([' ', '\t']).len())
+                    }
+                    _ => end,
                 };
                 let node = Node {
                     kind: NodeKind::Scalar { value, style },

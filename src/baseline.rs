@@ -1,0 +1,120 @@
+//! Baselines: the findings a team has accepted as known debt, by fingerprint.
+//!
+//! `tollgate baseline` writes one; `tollgate check --baseline FILE` hides the findings it
+//! lists, so a rule can be adopted on an old repository and a pre-commit hook only speaks up
+//! about new findings. A baseline holds fingerprints, rule ids and paths: never a message or
+//! a line of source. A secret enters a fingerprint only through a hash of a hash (see
+//! `finding::fingerprint`), so the file is safe to commit.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Report;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Document {
+    version: u32,
+    #[serde(default)]
+    generated_by: String,
+    findings: Vec<Entry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    fingerprint: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    path: String,
+}
+
+/// The fingerprints of a baseline file.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    fingerprints: HashSet<String>,
+}
+
+impl Baseline {
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "baseline file not found".to_string(),
+            _ => format!("cannot read baseline: {e}"),
+        })?;
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let document: Document =
+            serde_json::from_str(text).map_err(|e| format!("invalid baseline: {e}"))?;
+        if document.version != VERSION {
+            return Err(format!(
+                "baseline version {} is not supported (expected {VERSION})",
+                document.version
+            ));
+        }
+        Ok(Self {
+            fingerprints: document
+                .findings
+                .into_iter()
+                .map(|entry| entry.fingerprint)
+                .collect(),
+        })
+    }
+
+    pub fn contains(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+
+    pub fn len(&self) -> usize {
+        self.fingerprints.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fingerprints.is_empty()
+    }
+}
+
+/// The baseline of a report: every finding's fingerprint, with its rule and path so a
+/// reviewer can see what was accepted. Sorted, so regenerating it gives a small diff.
+pub fn render(report: &Report) -> String {
+    let mut findings: Vec<Entry> = report
+        .findings
+        .iter()
+        .map(|f| Entry {
+            fingerprint: f.fingerprint.clone(),
+            rule: f.rule.to_string(),
+            path: f.region.path.clone(),
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.path, &a.rule, &a.fingerprint).cmp(&(&b.path, &b.rule, &b.fingerprint))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    let document = Document {
+        version: VERSION,
+        generated_by: format!("tollgate {}", env!("CARGO_PKG_VERSION")),
+        findings,
+    };
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let baseline =
+            Baseline::parse(r#"{"version":1,"findings":[{"fingerprint":"abc"}]}"#).unwrap();
+        assert!(baseline.contains("abc"));
+        assert!(!baseline.contains("abd"));
+        assert!(Baseline::parse(r#"{"version":2,"findings":[]}"#).is_err());
+        assert!(Baseline::parse("not json").is_err());
+    }
+}

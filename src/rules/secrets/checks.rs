@@ -1,0 +1,323 @@
+//! Cheap tests on a candidate value: checksums, entropy, placeholders and references.
+
+/// Shannon entropy in bits per character (bytes, which is what the token alphabets are).
+pub fn entropy(value: &str) -> f64 {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[usize::from(b)] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+const CRC32_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32 (IEEE 802.3), the checksum GitHub and npm tokens carry.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc = CRC32_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8);
+    }
+    !crc
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+fn base62_6(mut n: u32) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// GitHub's token format (ghp_, gho_, ghu_, ghs_, ghr_; npm_ uses the same scheme): a prefix,
+/// a 30-character body, and the body's CRC32 in 6 base62 digits. A random look-alike fails
+/// this one time in 57 billion.
+/// <https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/>
+pub fn github_checksum_ok(token: &str) -> bool {
+    let Some((_, rest)) = token.split_once('_') else {
+        return false;
+    };
+    let bytes = rest.as_bytes();
+    if bytes.len() != 36 {
+        return false;
+    }
+    let (body, check) = bytes.split_at(30);
+    base62_6(crc32(body)) == *check
+}
+
+/// Decodes unpadded base64url (or standard base64) leniently; `None` on a foreign byte.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in text.trim_end_matches('=').as_bytes() {
+        acc = (acc << 6) | value(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// A JWT's header is base64url JSON naming its algorithm.
+pub fn jwt_ok(token: &str) -> bool {
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    let Some(decoded) = base64_decode(header) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    text.trim_start().starts_with('{') && text.contains("\"alg\"")
+}
+
+/// Placeholder lists, lower-case.
+pub struct Placeholders {
+    pub substrings: Vec<String>,
+    pub values: Vec<String>,
+}
+
+impl Placeholders {
+    /// Documentation values, templates' blanks and obviously fake fillers.
+    pub fn matches(&self, value: &str) -> bool {
+        let lower = value.to_ascii_lowercase();
+        if self.values.contains(&lower) {
+            return true;
+        }
+        let found = self.substrings.iter().any(|s| {
+            lower.match_indices(s.as_str()).any(|(at, _)| {
+                value
+                    .get(at..at + s.len())
+                    .is_some_and(|found| natural_case(found, s))
+            })
+        });
+        found || one_repeated_char(value) || counts_along(value)
+    }
+}
+
+/// `example`, `EXAMPLE`, `Example`, but not `eXaMPle`: a placeholder is written by a person,
+/// and random token bodies mix cases (`…XXxx…` and `…Xxxx…` are noise, not fillers).
+fn natural_case(text: &str, placeholder: &str) -> bool {
+    let letters: Vec<u8> = text.bytes().filter(u8::is_ascii_alphabetic).collect();
+    let Some((&first, rest)) = letters.split_first() else {
+        return true;
+    };
+    let lower = letters.iter().all(u8::is_ascii_lowercase);
+    let upper = letters.iter().all(u8::is_ascii_uppercase);
+    let one_letter = placeholder
+        .bytes()
+        .filter(u8::is_ascii_alphabetic)
+        .all(|b| Some(&b) == placeholder.as_bytes().first());
+    let capitalised =
+        !one_letter && first.is_ascii_uppercase() && rest.iter().all(u8::is_ascii_lowercase);
+    lower || upper || capitalised
+}
+
+/// Characters that run up or down the alphabet as fillers do: `123456`, `abcdef`, `987654`.
+/// Six in a row happens in a random base62 token less than once in ten million.
+const FILLER_RUN: usize = 6;
+
+fn counts_along(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let mut up = 1;
+    let mut down = 1;
+    for pair in bytes.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let same_class = a.is_ascii_alphanumeric()
+            && b.is_ascii_alphanumeric()
+            && a.is_ascii_digit() == b.is_ascii_digit();
+        up = if same_class && b == a.wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if same_class && b.wrapping_add(1) == a {
+            down + 1
+        } else {
+            1
+        };
+        if up >= FILLER_RUN || down >= FILLER_RUN {
+            return true;
+        }
+    }
+    false
+}
+
+/// `xxxxxxxx`, `00000000`, and a token prefix followed by one repeated character
+/// (`ghp_xxxx…`, `hvs.XXXX…`).
+fn one_repeated_char(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let tail = match bytes.iter().rposition(|b| matches!(b, b'_' | b'-' | b'.')) {
+        Some(at) if bytes.len() - at > 8 => &bytes[at + 1..],
+        _ => bytes,
+    };
+    tail.len() >= 4 && tail.iter().all(|b| b.eq_ignore_ascii_case(&tail[0]))
+}
+
+/// A value that names where the secret comes from instead of being it: an expression,
+/// a variable, a template, a function call.
+pub fn is_reference(value: &str) -> bool {
+    let v = value.trim();
+    if v.starts_with('$') || v.starts_with('%') && v.ends_with('%') && v.len() > 2 {
+        return true;
+    }
+    const MARKERS: [&str; 10] = ["${", "{{", "}}", "$(", "%(", "#{", "<%", "%{", "[[", "]]"];
+    // SOPS-encrypted values are ciphertext, safe to commit.
+    if v.starts_with("ENC[") {
+        return true;
+    }
+    if MARKERS.iter().any(|m| v.contains(m)) {
+        return true;
+    }
+    // `@VAR@` (autoconf, Maven filtering), `{VAR}` (Python format strings).
+    if v.len() > 2
+        && ((v.starts_with('@') && v.ends_with('@')) || (v.starts_with('{') && v.ends_with('}')))
+    {
+        return true;
+    }
+    // A function call: `vault(…)`, `env("X")`, `os.getenv(…)`, `random_password.db.result`
+    // is caught by the caller's syntax rules (bare HCL values are never literals).
+    if let Some(open) = v.find('(').filter(|_| v.ends_with(')')) {
+        let head = &v[..open];
+        if !head.is_empty()
+            && head
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':'))
+        {
+            return true;
+        }
+    }
+    // CloudFormation intrinsics and Ansible vault tags.
+    v.starts_with("!Ref")
+        || v.starts_with("!Sub")
+        || v.starts_with("!GetAtt")
+        || v.starts_with("!ImportValue")
+        || v.starts_with("!vault")
+        || v.starts_with("!secret")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_reference_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn github_checksum() {
+        // The token from GitHub's format announcement is not checksum-valid; build one.
+        let body = "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123";
+        let check = base62_6(crc32(body.as_bytes()));
+        let token = format!("ghp_{body}{}", String::from_utf8_lossy(&check));
+        assert!(github_checksum_ok(&token));
+        let mut bad = token.clone();
+        bad.replace_range(10..11, "Q");
+        assert!(!github_checksum_ok(&bad));
+        assert!(!github_checksum_ok(
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        ));
+    }
+
+    #[test]
+    fn placeholders_are_written_by_people() {
+        let placeholders = Placeholders {
+            substrings: vec!["example".into(), "xxxx".into()],
+            values: vec!["changeme".into()],
+        };
+        for value in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "my-Example-key",
+            "ghp_xxxxxxxxxx",
+            "CHANGEME",
+        ] {
+            assert!(placeholders.matches(value), "{value}");
+        }
+        for value in ["yzoWB2kfXXxxxtQfj", "OhXxxxtQfj", "q7Rt9!xKz2Lm4Pw8"] {
+            assert!(!placeholders.matches(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn entropy_orders_values() {
+        assert!(entropy("aaaaaaaa") < 0.01);
+        assert!(entropy("changeme") < 3.0);
+        assert!(entropy("q7Rt9!xKz2Lm4Pw8") > 3.5);
+    }
+
+    #[test]
+    fn jwt_header() {
+        assert!(jwt_ok(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.sig"
+        ));
+        assert!(!jwt_ok("eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxIn0.sig"));
+    }
+
+    #[test]
+    fn references() {
+        for value in [
+            "${{ secrets.X }}",
+            "${var.x}",
+            "$DB_PASSWORD",
+            "$(vault kv get x)",
+            "vault(\"secret/x\")",
+            "{{ .Values.password }}",
+            "%DB_PASSWORD%",
+            "@DB_PASSWORD@",
+            "!Ref DbPassword",
+        ] {
+            assert!(is_reference(value), "{value}");
+        }
+        for value in ["q7Rt9!xKz2Lm4Pw8", "abc(def"] {
+            assert!(!is_reference(value), "{value}");
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! The detector: one prefilter pass over a file's bytes, then only the checks it set off.
+//!
+//! Detectors run from the most specific to the least: private key blocks, token formats (in
+//! `patterns.toml` order), passwords in URIs, and last the values of secret-like names. A
+//! span claimed by an earlier detector, whether it was reported or vetoed (a GitHub token
+//! with a bad checksum, an `…EXAMPLE` key), is not looked at again by a later one, so a fake
+//! token assigned to `FIXTURE_TOKEN` is not reported as a generic token either.
+
+use crate::source::Span;
+
+use super::assign::{self, Syntax};
+use super::catalog::{Catalog, Names, PEM_KEYWORD, Pattern, Trigger, Validator};
+use super::checks;
+
+/// One secret found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Stable id of what found it: a pattern id, `private-key`, `uri-password` or
+    /// `assigned-secret`.
+    pub detector: String,
+    /// What messages call it.
+    pub kind: String,
+    /// Where the finding points (the secret, or a whole key block).
+    pub span: Span,
+    /// The secret material, which no output may show.
+    pub secret: Span,
+    /// Leading bytes of the secret that are a public format marker (`ghp_`).
+    pub prefix: usize,
+    /// The name the value is assigned to, when that is how it was found.
+    pub name: Option<String>,
+    /// What to hash instead of the secret's text (a key block's body without layout).
+    pub material: Option<String>,
+}
+
+/// Spans already decided, reported or vetoed.
+#[derive(Default)]
+struct Claimed(Vec<Span>);
+
+impl Claimed {
+    fn overlaps(&self, span: Span) -> bool {
+        self.0
+            .iter()
+            .any(|c| c.start < span.end && span.start < c.end)
+    }
+
+    fn claim(&mut self, span: Span) {
+        self.0.push(span);
+    }
+}
+
+/// Every secret in `text`, in order.
+pub fn scan(catalog: &Catalog, text: &str, syntax: Syntax) -> Vec<Hit> {
+    let bytes = text.as_bytes();
+    let mut triggered = vec![false; catalog.patterns.len()];
+    let mut names = Vec::new();
+    let mut pems = Vec::new();
+    let mut uris = Vec::new();
+    for m in catalog.automaton.find_overlapping_iter(text) {
+        match catalog.triggers.get(m.pattern().as_usize()) {
+            Some(Trigger::Pattern(index)) => {
+                if let Some(slot) = triggered.get_mut(*index) {
+                    *slot = true;
+                }
+            }
+            Some(Trigger::Name) => names.push((m.start(), m.end())),
+            Some(Trigger::PrivateKey) => pems.push(m.start()),
+            Some(Trigger::Uri) => uris.push(m.start()),
+            None => {}
+        }
+    }
+    let mut claimed = Claimed::default();
+    let mut hits = Vec::new();
+
+    for at in pems {
+        if claimed.overlaps(Span::new(at, at + 1)) {
+            continue;
+        }
+        if let Some(hit) = private_key(text, at) {
+            claimed.claim(hit.span);
+            hits.push(hit);
+        }
+    }
+    for (index, pattern) in catalog.patterns.iter().enumerate() {
+        if triggered.get(index) == Some(&true) {
+            match_pattern(catalog, pattern, text, &mut claimed, &mut hits);
+        }
+    }
+    for at in uris {
+        uri_password(catalog, text, at, &mut claimed, &mut hits);
+    }
+    // Sealed Secrets hold ciphertext under secret-like names, meant to be committed.
+    if text.contains("kind: SealedSecret") {
+        names.clear();
+    }
+    let mut name_end = 0;
+    for (at, end) in names {
+        if at < name_end {
+            continue;
+        }
+        let name = assign::name_around(bytes, at, end);
+        name_end = name.end;
+        assigned(catalog, text, name, syntax, &mut claimed, &mut hits);
+    }
+    hits.sort_by_key(|hit| (hit.span.start, hit.span.end));
+    hits
+}
+
+fn match_pattern(
+    catalog: &Catalog,
+    pattern: &Pattern,
+    text: &str,
+    claimed: &mut Claimed,
+    hits: &mut Vec<Hit>,
+) {
+    for captures in pattern.regex.captures_iter(text) {
+        let group = pattern
+            .secret_group
+            .and_then(|g| captures.get(g))
+            .or_else(|| captures.get(0));
+        let Some(group) = group else {
+            continue;
+        };
+        let span = Span::new(group.start(), group.end());
+        if claimed.overlaps(span) {
+            continue;
+        }
+        let secret = group.as_str();
+        let valid = match pattern.validator {
+            Some(Validator::GithubCrc32) => checks::github_checksum_ok(secret),
+            Some(Validator::Jwt) => checks::jwt_ok(secret),
+            None => true,
+        };
+        // A malformed JWT-looking string may still be a token; a failed checksum is a fake.
+        if !valid && pattern.validator == Some(Validator::Jwt) {
+            continue;
+        }
+        let judged = || {
+            let words = ["password".to_string()];
+            judge_value(catalog, secret, &words, "password").is_some()
+        };
+        let plausible = valid
+            && pattern
+                .entropy
+                .is_none_or(|floor| checks::entropy(secret) >= floor)
+            && (!pattern.judge || judged())
+            // A right checksum is stronger evidence than any filler word in a random body.
+            && (pattern.validator == Some(Validator::GithubCrc32)
+                || !catalog.values.placeholders.matches(secret));
+        claimed.claim(span);
+        if plausible {
+            hits.push(Hit {
+                detector: pattern.id.clone(),
+                kind: pattern.kind.clone(),
+                span,
+                secret: span,
+                prefix: pattern.prefix.min(secret.len()),
+                name: None,
+                material: None,
+            });
+        }
+    }
+}
+
+/// Longest private key block looked for (an RSA 8192 key is about 6.5 KB of base64).
+const MAX_KEY_BLOCK: usize = 64 * 1024;
+
+/// `-----BEGIN … PRIVATE KEY-----`, a base64 body, `-----END …-----`. The body may be
+/// indented (YAML), quoted line by line (JSON arrays) or joined with `\n` escapes.
+fn private_key(text: &str, at: usize) -> Option<Hit> {
+    let bytes = text.as_bytes();
+    if !bytes[at..].starts_with(PEM_KEYWORD.as_bytes()) {
+        return None;
+    }
+    let label_start = at + PEM_KEYWORD.len();
+    let label_end = label_start + find(&bytes[label_start..], b"-----", 100)?;
+    let label = text.get(label_start..label_end)?.trim();
+    if !(label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK"))
+        || label.contains("ENCRYPTED")
+        || !label.bytes().all(|b| {
+            b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ' || b == b'_' || b == b'-'
+        })
+    {
+        return None;
+    }
+    let body_start = label_end + 5;
+    let body_end = body_start + find(&bytes[body_start..], b"-----END", MAX_KEY_BLOCK)?;
+    let footer_start = body_end + "-----END".len();
+    let end = footer_start + find(&bytes[footer_start..], b"-----", 100)? + 5;
+    let body = text.get(body_start..body_end)?;
+    // Passphrase-protected (legacy PEM encryption headers): not usable as found.
+    if body.contains("ENCRYPTED") {
+        return None;
+    }
+    let mut material = String::with_capacity(body.len());
+    let mut junk = 0;
+    let mut escape = false;
+    for b in body.bytes() {
+        if escape {
+            escape = false;
+            if matches!(b, b'n' | b'r' | b't') {
+                continue;
+            }
+        }
+        match b {
+            b'\\' => escape = true,
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => {
+                material.push(char::from(b));
+            }
+            b'"' | b'\'' | b',' | b' ' | b'\t' | b'\r' | b'\n' | b'|' => {}
+            _ => junk += 1,
+        }
+    }
+    if material.len() < 64 || junk * 10 > material.len() || checks::entropy(&material) < 4.5 {
+        return None;
+    }
+    Some(Hit {
+        detector: "private-key".into(),
+        kind: label.to_string(),
+        span: Span::new(at, end),
+        secret: Span::new(body_start, body_end),
+        prefix: 0,
+        name: None,
+        material: Some(material),
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8], limit: usize) -> Option<usize> {
+    let window = &haystack[..haystack.len().min(limit + needle.len())];
+    window.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Bytes that end a URI's authority (`scheme://user:password@host`).
+const AUTHORITY_STOPS: &[u8] = b" \t\r\n/?\"'`<>\\";
+
+/// `scheme://user:password@host`: the password, unless it is a reference or a placeholder.
+fn uri_password(
+    catalog: &Catalog,
+    text: &str,
+    at: usize,
+    claimed: &mut Claimed,
+    hits: &mut Vec<Hit>,
+) {
+    let bytes = text.as_bytes();
+    let mut scheme_start = at;
+    while scheme_start > 0
+        && at - scheme_start < 32
+        && (bytes[scheme_start - 1].is_ascii_alphanumeric()
+            || matches!(bytes[scheme_start - 1], b'+' | b'.' | b'-'))
+    {
+        scheme_start -= 1;
+    }
+    while scheme_start < at && !bytes[scheme_start].is_ascii_alphabetic() {
+        scheme_start += 1;
+    }
+    if at - scheme_start < 2 {
+        return;
+    }
+    let authority_start = at + 3;
+    let mut end = authority_start;
+    while end < bytes.len() && end - authority_start < 512 && !AUTHORITY_STOPS.contains(&bytes[end])
+    {
+        end += 1;
+    }
+    let authority = &bytes[authority_start..end];
+    let Some(at_sign) = authority.iter().rposition(|&b| b == b'@') else {
+        return;
+    };
+    let Some(colon) = authority[..at_sign].iter().position(|&b| b == b':') else {
+        return;
+    };
+    let host = &authority[at_sign + 1..];
+    if !host
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'[')
+    {
+        return;
+    }
+    let span = Span::new(authority_start + colon + 1, authority_start + at_sign);
+    if span.end <= span.start || claimed.overlaps(span) {
+        return;
+    }
+    let (Some(user), Some(password), Some(scheme)) = (
+        text.get(authority_start..span.start - 1),
+        text.get(span.start..span.end),
+        text.get(scheme_start..at),
+    ) else {
+        return;
+    };
+    claimed.claim(span);
+    let rejected = password.len() < 4
+        || password == user
+        || checks::is_reference(password)
+        || catalog.values.placeholders.matches(password);
+    if rejected {
+        return;
+    }
+    hits.push(Hit {
+        detector: "uri-password".into(),
+        kind: format!("password in a {scheme}:// URI"),
+        span,
+        secret: span,
+        prefix: 0,
+        name: None,
+        material: None,
+    });
+}
+
+/// The value of a secret-like name, when it is a literal that could be a secret.
+fn assigned(
+    catalog: &Catalog,
+    text: &str,
+    name: Span,
+    syntax: Syntax,
+    claimed: &mut Claimed,
+    hits: &mut Vec<Hit>,
+) {
+    let bytes = text.as_bytes();
+    let Some(assignment) = assign::read(bytes, name, syntax) else {
+        return;
+    };
+    let (Some(name_text), Some(value)) = (
+        text.get(name.start..name.end),
+        text.get(assignment.value.start..assignment.value.end),
+    ) else {
+        return;
+    };
+    let words = assign::words(name_text);
+    let Some(kind) = name_kind(&catalog.names, &words) else {
+        return;
+    };
+    if claimed.overlaps(assignment.value) {
+        return;
+    }
+    // A bare value with brackets is an expression (`os.getenv(`, `cfg[key]`), not a literal.
+    if !assignment.quoted && value.contains(['(', ')', '[', ']', '{', '}', '<', '>']) {
+        return;
+    }
+    let Some(kind) = judge_value(catalog, value, &words, kind) else {
+        return;
+    };
+    claimed.claim(assignment.value);
+    hits.push(Hit {
+        detector: "assigned-secret".into(),
+        kind: kind.into(),
+        span: assignment.value,
+        secret: assignment.value,
+        prefix: 0,
+        name: Some(name_text.trim_start_matches('-').to_string()),
+        material: None,
+    });
+}
+
+/// Whether a name's words make it secret-like, and what to call its value.
+fn name_kind(names: &Names, words: &[String]) -> Option<&'static str> {
+    let (last, earlier) = words.split_last()?;
+    if earlier
+        .last()
+        .is_some_and(|prev| names.not_after.contains(prev))
+    {
+        return None;
+    }
+    let secret_word = names.secret_words.contains(last)
+        || names
+            .secret_suffixes
+            .iter()
+            .any(|suffix| last.ends_with(suffix.as_str()));
+    if secret_word {
+        return Some(if last.contains("pass") || last == "pwd" {
+            "password"
+        } else if last.ends_with("key") {
+            "secret key"
+        } else if last.ends_with("secret") {
+            "secret"
+        } else if last.starts_with("cred") {
+            "credential"
+        } else {
+            "token"
+        });
+    }
+    let qualified = |list: &[String]| earlier.iter().any(|w| list.contains(w));
+    if last == "key" && qualified(&names.key_qualifiers) && !qualified(&names.key_disqualifiers) {
+        return Some(if earlier.iter().any(|w| w == "api") {
+            "API key"
+        } else {
+            "secret key"
+        });
+    }
+    None
+}
+
+/// The kind to report a name's value as, or `None` when the value is not a plausible secret.
+fn judge_value(
+    catalog: &Catalog,
+    value: &str,
+    words: &[String],
+    kind: &'static str,
+) -> Option<&'static str> {
+    let rules = &catalog.values;
+    let length = value.chars().count();
+    if length < rules.min_length || value.len() > 1024 || value.contains(char::is_whitespace) {
+        return None;
+    }
+    if checks::is_reference(value) || rules.placeholders.matches(value) {
+        return None;
+    }
+    let lower = value.to_ascii_lowercase();
+    if words
+        .last()
+        .is_some_and(|w| w.len() >= 4 && lower.contains(w.as_str()))
+    {
+        return None;
+    }
+    // AWS secret access keys: 40 base64 characters, found by name (they have no prefix).
+    let aws_shape = value.len() == 40
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && value.bytes().any(|b| b.is_ascii_uppercase())
+        && value
+            .bytes()
+            .any(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let aws_name = kind == "secret key"
+        && words
+            .iter()
+            .any(|w| w == "aws" || w == "secret" || w == "access");
+    if aws_shape && aws_name {
+        return (checks::entropy(value) >= rules.entropy).then_some("AWS secret access key");
+    }
+    let path = ["/", "./", "../", "~/", "\\\\"]
+        .iter()
+        .any(|p| value.starts_with(p));
+    let structured = ["arn:", "sha256:", "sha1:", "sha512:", "md5:", "file:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || value.contains("://");
+    if path || structured || identifier_like(value) || char_classes(value) < 2 {
+        return None;
+    }
+    (checks::entropy(value) >= rules.entropy).then_some(kind)
+}
+
+/// How many of lower case, upper case, digits and other characters a value mixes.
+fn char_classes(value: &str) -> usize {
+    let b = value.as_bytes();
+    [
+        b.iter().any(u8::is_ascii_lowercase),
+        b.iter().any(u8::is_ascii_uppercase),
+        b.iter().any(u8::is_ascii_digit),
+        b.iter().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|&&x| x)
+    .count()
+}
+
+/// A name rather than a secret: `my-k8s-secret-name`, `prod.db.password`, `DB_PASSWORD_PROD`.
+fn identifier_like(value: &str) -> bool {
+    let b = value.as_bytes();
+    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    let wordy = letters * 10 >= b.len() * 7;
+    let separated = b.iter().any(|c| matches!(c, b'-' | b'_' | b'.'));
+    let lower_name = b
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'));
+    let upper_name = b
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
+    wordy && separated && (lower_name || upper_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::catalog::catalog;
+    use super::*;
+
+    fn found(text: &str, syntax: Syntax) -> Vec<(String, String)> {
+        let catalog = catalog().unwrap();
+        scan(catalog, text, syntax)
+            .into_iter()
+            .map(|h| (h.detector, text[h.secret.start..h.secret.end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn identifiers_are_not_secrets() {
+        for v in ["my-k8s-secret-name", "prod.db.password", "DB_PASSWORD_PROD"] {
+            assert!(identifier_like(v), "{v}");
+        }
+        for v in ["x7k2-m9p4-q8r1", "Q7rt9!xKz2Lm4Pw8"] {
+            assert!(!identifier_like(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        let c = catalog().unwrap();
+        let kind = |n: &str| name_kind(&c.names, &assign::words(n));
+        assert_eq!(kind("DB_PASSWORD"), Some("password"));
+        assert_eq!(kind("SecretAccessKey"), Some("secret key"));
+        assert_eq!(kind("x-api-key"), Some("API key"));
+        assert_eq!(kind("GH_TOKEN"), Some("token"));
+        assert_eq!(kind("csrf_token"), None);
+        assert_eq!(kind("kms_key_id"), None);
+        assert_eq!(kind("public_key"), None);
+        assert_eq!(kind("key"), None);
+        assert_eq!(kind("password_file"), None);
+        assert_eq!(kind("tls_key_file"), None);
+    }
+
+    #[test]
+    fn uri_passwords() {
+        let hits = found(
+            "psql \"postgresql://app:Xk9#mP2qLw7!@db.acme.internal:5432/x\"",
+            Syntax::Shell,
+        );
+        assert_eq!(
+            hits,
+            [("uri-password".to_string(), "Xk9#mP2qLw7!".to_string())]
+        );
+        assert!(found("url: https://${USER}:${PASS}@host/x", Syntax::Yaml).is_empty());
+        assert!(found("postgres://postgres:postgres@localhost/db", Syntax::Yaml).is_empty());
+        assert!(found("https://github.com/acme/x.git?ref=abc", Syntax::Yaml).is_empty());
+    }
+}
