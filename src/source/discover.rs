@@ -489,12 +489,15 @@ fn looks_like_vault_policy(text: &str) -> bool {
     })
 }
 
-/// A broken YAML file that still reads like a workflow or a cloud template deserves an error.
+/// A broken YAML file that still reads like a workflow, a cloud template or (in JSON) an IAM
+/// policy deserves an error.
 fn looks_relevant(text: &str) -> bool {
     let has_line = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
     (has_line("jobs:") && (has_line("on:") || has_line("\"on\":") || has_line("'on':")))
         || text.contains("AWSTemplateFormatVersion")
         || has_line("runs:")
+        // Issue 7: a policy nested 20,000 deep was skipped in silence, not named as an error.
+        || text.contains("\"Statement\"")
 }
 
 fn classify_by_path(display: &str, name: &str) -> Option<FileKind> {
