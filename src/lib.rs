@@ -8,6 +8,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod model;
 pub mod output;
 pub mod paths;

@@ -287,6 +287,18 @@ pub fn load(candidate: &Candidate) -> Result<Option<SourceFile>, FileError> {
     }
     let bytes = std::fs::read(&candidate.fs_path)
         .map_err(|e| error(format!("cannot read: {}", io_reason(&e))))?;
+    parse(candidate, bytes)
+}
+
+/// Classifies and parses a file's bytes, as [`load`] does once they are read; the fuzz
+/// targets and their corpus replay (`tests/fuzz_corpus.rs`) start here.
+pub fn parse(candidate: &Candidate, bytes: Vec<u8>) -> Result<Option<SourceFile>, FileError> {
+    let error = |message: String| FileError {
+        path: candidate.display.clone(),
+        line: None,
+        column: None,
+        message,
+    };
     let name = candidate
         .display
         .rsplit('/')
