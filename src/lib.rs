@@ -11,6 +11,8 @@ pub mod config;
 pub mod drift;
 pub mod engine;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod model;
 pub mod output;
 pub mod paths;

@@ -378,23 +378,62 @@ fn alias_bomb() -> Vec<u8> {
     text.into_bytes()
 }
 
+/// Nesting far deeper than any parser should recurse, in each format tollgate parses.
+const DEEP: usize = 20_000;
+
+/// Hostile files by repository path: each must be one error naming it.
 fn hostile_files() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         (
-            "invalid-utf8.yml",
+            ".github/workflows/invalid-utf8.yml",
             b"on: push\njobs:\n  build:\n    runs-on: \xff\xfe ubuntu\n".to_vec(),
         ),
-        ("alias-bomb.yml", alias_bomb()),
-        ("deep.yml", "[".repeat(20_000).into_bytes()),
-        ("x.yml", {
+        (".github/workflows/alias-bomb.yml", alias_bomb()),
+        (".github/workflows/deep.yml", "[".repeat(DEEP).into_bytes()),
+        (".github/workflows/x.yml", {
             let mut bytes = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
             bytes.extend((0..=255u8).cycle().take(4096));
             bytes
         }),
         (
-            "unparseable.yml",
+            ".github/workflows/unparseable.yml",
             b"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps: [\n      - run: x\n"
                 .to_vec(),
+        ),
+        (
+            "iam/deep.json",
+            format!(
+                "{{\"Version\": \"2012-10-17\", \"Statement\": {}{}}}",
+                "[".repeat(DEEP),
+                "]".repeat(DEEP)
+            )
+            .into_bytes(),
+        ),
+        (
+            "infra/deep.tf",
+            format!("locals {{\n  x = {}1{}\n}}\n", "[".repeat(DEEP), "]".repeat(DEEP)).into_bytes(),
+        ),
+        (
+            "infra/deep-blocks.tf",
+            format!("{}{}", "b {\n".repeat(DEEP), "}\n".repeat(DEEP)).into_bytes(),
+        ),
+        (
+            "vault/deep.hcl",
+            format!(
+                "path \"secret/*\" {}{}\n",
+                "{ a ".repeat(DEEP),
+                "}".repeat(DEEP)
+            )
+            .into_bytes(),
+        ),
+        (
+            ".github/workflows/huge.yml",
+            // 50 MB: refused from its size, never read into memory.
+            {
+                let mut bytes = b"on: push\njobs:\n".to_vec();
+                bytes.resize(50 * 1024 * 1024, b'#');
+                bytes
+            },
         ),
     ]
 }
@@ -410,45 +449,97 @@ fn good_file_baseline() -> Vec<(String, String, u64)> {
 fn each_hostile_file_is_one_error_and_the_good_file_is_still_checked() {
     let baseline = good_file_baseline();
     assert!(baseline.len() >= 4);
-    for (name, bytes) in hostile_files() {
-        let path = format!(".github/workflows/{name}");
-        let repo = repo_of(&[workflow("deploy.yml", DEPLOY), (path.clone(), bytes)]);
+    for (path, bytes) in hostile_files() {
+        let repo = repo_of(&[workflow("deploy.yml", DEPLOY), (path.to_string(), bytes)]);
         let (exit, report) = repo.check_json(&[]);
-        assert_eq!(exit, EXIT_TROUBLE, "{name}: {report:#}");
+        assert_eq!(exit, EXIT_TROUBLE, "{path}: {report:#}");
         let errors = errors(&report);
-        assert_eq!(errors.len(), 1, "{name}: {errors:#?}");
-        assert_eq!(errors[0]["path"], path.as_str(), "{name}");
+        assert_eq!(errors.len(), 1, "{path}: {errors:#?}");
+        assert_eq!(errors[0]["path"], path, "{path}");
         assert!(
             !errors[0]["message"].as_str().unwrap_or_default().is_empty(),
-            "{name}"
+            "{path}"
         );
-        assert_eq!(finding_keys(&report), baseline, "{name}");
+        assert_eq!(finding_keys(&report), baseline, "{path}");
 
         // Named on the command line, the file is still an error and not a crash.
-        let (exit, report) = repo.check_json(&[&path]);
-        assert_eq!(exit, EXIT_TROUBLE, "{name} named explicitly");
-        assert_eq!(support::errors(&report).len(), 1, "{name} named explicitly");
+        let (exit, report) = repo.check_json(&[path]);
+        assert_eq!(exit, EXIT_TROUBLE, "{path} named explicitly");
+        assert_eq!(support::errors(&report).len(), 1, "{path} named explicitly");
     }
+}
+
+fn hostile_repo() -> Repo {
+    let mut files = vec![workflow("deploy.yml", DEPLOY)];
+    for (path, bytes) in hostile_files() {
+        files.push((path.to_string(), bytes));
+    }
+    repo_of(&files)
 }
 
 #[test]
 fn all_hostile_files_together() {
     let baseline = good_file_baseline();
-    let mut files = vec![workflow("deploy.yml", DEPLOY)];
-    for (name, bytes) in hostile_files() {
-        files.push((format!(".github/workflows/{name}"), bytes));
-    }
-    let repo = repo_of(&files);
+    let repo = hostile_repo();
     let output = repo.check(&[]);
     assert_eq!(code(&output), EXIT_TROUBLE);
     let text = stdout(&output);
-    for (name, _) in hostile_files() {
-        let shown = format!("error: .github/workflows/{name}");
-        assert_eq!(text.matches(&shown).count(), 1, "{name}:\n{text}");
+    let hostile = hostile_files();
+    for (path, _) in &hostile {
+        let shown = format!("error: {path}");
+        assert_eq!(text.matches(&shown).count(), 1, "{path}:\n{text}");
     }
-    assert!(text.trim_end().ends_with("; 5 file errors"), "{text}");
+    let ending = format!("; {} file errors", hostile.len());
+    assert!(text.trim_end().ends_with(&ending), "{text}");
     let (_, report) = repo.check_json(&[]);
     assert_eq!(finding_keys(&report), baseline);
+}
+
+/// Issue 7: hostile inputs beside a good file stay under 10 s and 1 GB. Measured with
+/// `/usr/bin/time` (GNU) when present, else wall time only.
+#[cfg(unix)]
+#[test]
+fn hostile_files_stay_within_time_and_memory() {
+    let repo = hostile_repo();
+    let time = std::path::Path::new("/usr/bin/time");
+    let report = repo.join("time.txt");
+    let started = std::time::Instant::now();
+    let mut cmd = if time.is_file() {
+        let mut cmd = assert_cmd::Command::new(time);
+        cmd.arg("-f")
+            .arg("%e %M")
+            .arg("-o")
+            .arg(&report)
+            .arg(env!("CARGO_BIN_EXE_tollgate"));
+        cmd
+    } else {
+        println!("/usr/bin/time not found: measuring wall time only");
+        assert_cmd::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    };
+    cmd.env_clear()
+        .current_dir(repo.path())
+        .args(["check", "--format", "json"])
+        .timeout(std::time::Duration::from_secs(60));
+    let output = support::run(&mut cmd);
+    let elapsed = started.elapsed();
+    assert_eq!(code(&output), EXIT_TROUBLE);
+    assert!(elapsed.as_secs_f64() < 10.0, "took {elapsed:?}");
+    if let Ok(measured) = std::fs::read_to_string(&report) {
+        // GNU time says "Command exited with non-zero status 2" first; the figures are last.
+        let fields: Vec<f64> = measured
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        let [seconds, max_rss_kb] = fields[..] else {
+            panic!("unexpected /usr/bin/time output: {measured}");
+        };
+        println!("hostile repository: {seconds} s, {max_rss_kb} KB peak RSS");
+        assert!(seconds < 10.0, "{seconds} s");
+        assert!(max_rss_kb < 1024.0 * 1024.0, "{max_rss_kb} KB");
+    }
 }
 
 #[test]
@@ -465,6 +556,43 @@ fn parse_errors_carry_a_line_and_column() {
     assert!(error["column"].as_u64().is_some());
 }
 
+/// `check --format json` as a user whom permission bits stop. Root reads anything, so as root
+/// the binary runs as `nobody` through `setpriv` (util-linux); `None`, after saying the test is
+/// skipped, when neither is possible.
+#[cfg(unix)]
+fn check_json_unprivileged(
+    repo: &Repo,
+    locked: &std::path::Path,
+) -> Option<(i32, serde_json::Value)> {
+    use std::os::unix::fs::PermissionsExt;
+    if std::fs::read_dir(locked).is_err() && std::fs::read(locked).is_err() {
+        return Some(repo.check_json(&[]));
+    }
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if !setpriv.is_file() {
+        println!("skipped: running as root without setpriv to drop privileges");
+        return None;
+    }
+    // `nobody` must reach the repository (a private temporary folder) and read its files.
+    std::fs::set_permissions(repo.path(), std::fs::Permissions::from_mode(0o755)).ok()?;
+    let mut cmd = assert_cmd::Command::new(setpriv);
+    cmd.env_clear()
+        .current_dir(repo.path())
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["check", "--format", "json"])
+        .timeout(std::time::Duration::from_secs(60));
+    let output = support::run(&mut cmd);
+    if ![0, 1, 2].contains(&code(&output)) {
+        println!(
+            "skipped: could not run tollgate as nobody: {}",
+            stderr(&output)
+        );
+        return None;
+    }
+    Some((code(&output), support::json(&output)))
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_file_is_an_error_and_the_rest_is_checked() {
@@ -475,15 +603,40 @@ fn unreadable_file_is_an_error_and_the_rest_is_checked() {
     ]);
     let locked = repo.join(".github/workflows/secret.yml");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    if std::fs::read(&locked).is_ok() {
-        // Root reads anything; nothing to test here.
-        println!("skipped: running as a user who can read a mode-000 file");
+    let Some((exit, report)) = check_json_unprivileged(&repo, &locked) else {
         return;
-    }
-    let (exit, report) = repo.check_json(&[]);
-    assert_eq!(exit, EXIT_TROUBLE);
-    assert_eq!(errors(&report).len(), 1);
+    };
+    assert_eq!(exit, EXIT_TROUBLE, "{report:#}");
+    assert_eq!(errors(&report).len(), 1, "{report:#}");
     assert_eq!(errors(&report)[0]["path"], ".github/workflows/secret.yml");
+    assert_eq!(finding_keys(&report), good_file_baseline());
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_folder_is_an_error_and_the_rest_is_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = repo_of(&[
+        workflow("deploy.yml", DEPLOY),
+        ("infra/private/roles.tf".into(), b"locals {}\n".to_vec()),
+    ]);
+    let locked = repo.join("infra/private");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let result = check_json_unprivileged(&repo, &locked);
+    // Let the temporary folder be removed.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let Some((exit, report)) = result else {
+        return;
+    };
+    assert_eq!(exit, EXIT_TROUBLE, "{report:#}");
+    assert_eq!(errors(&report).len(), 1, "{report:#}");
+    assert_eq!(errors(&report)[0]["path"], "infra/private", "{report:#}");
+    assert!(
+        errors(&report)[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ermission denied")),
+        "{report:#}"
+    );
     assert_eq!(finding_keys(&report), good_file_baseline());
 }
 
