@@ -16,7 +16,7 @@ use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::Element;
 
 use super::hcl1;
-use super::node::{Entry, Node, NodeKind, ScalarStyle, Span};
+use super::node::{Entry, Mapping, Node, NodeKind, ScalarStyle, Span};
 use super::yaml::{self, ParseError};
 
 /// Deeper than any real Terraform; the tree is built recursively, so the depth is bounded.
@@ -111,7 +111,7 @@ impl Converter<'_> {
                         continue;
                     }
                     let empty_map = || Node {
-                        kind: NodeKind::Map(Vec::new()),
+                        kind: NodeKind::Map(Mapping::default()),
                         span: block_span,
                     };
                     let Some(mut entry) = entry_mut(&mut entries, ident, ident_span, empty_map)
@@ -142,7 +142,7 @@ impl Converter<'_> {
             }
         }
         Node {
-            kind: NodeKind::Map(entries),
+            kind: NodeKind::Map(entries.into()),
             span,
         }
     }
@@ -176,9 +176,9 @@ impl Converter<'_> {
                             value,
                         }
                     })
-                    .collect();
+                    .collect::<Vec<_>>();
                 Node {
-                    kind: NodeKind::Map(entries),
+                    kind: NodeKind::Map(entries.into()),
                     span,
                 }
             }

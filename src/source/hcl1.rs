@@ -292,7 +292,7 @@ impl Parser {
         let entries = self.object_body(depth, true)?;
         let close = self.next().map_or(self.end, |t| t.span.end);
         Ok(Node {
-            kind: NodeKind::Map(entries),
+            kind: NodeKind::Map(entries.into()),
             span: Span::new(open, close),
         })
     }
@@ -386,7 +386,7 @@ fn insert(entries: &mut Vec<Entry>, mut keys: Vec<Node>, value: Node) {
             entries.push(Entry {
                 key: first,
                 value: Node {
-                    kind: NodeKind::Map(children),
+                    kind: NodeKind::Map(children.into()),
                     span: Span::new(start, end),
                 },
             });
@@ -404,7 +404,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     };
     let entries = parser.object_body(0, false)?;
     Ok(Node {
-        kind: NodeKind::Map(entries),
+        kind: NodeKind::Map(entries.into()),
         span: Span::new(0, text.len()),
     })
 }

@@ -105,7 +105,7 @@ impl Parser<'_> {
         }
         let end = self.collection_end();
         Some(Node {
-            kind: NodeKind::Map(entries),
+            kind: NodeKind::Map(entries.into()),
             span: Span::new(start, end),
         })
     }

@@ -4,7 +4,10 @@
 //! key, value and sequence item. Rules never see line numbers: they name places by [`Route`]
 //! and the source layer resolves routes to spans, and spans to lines, only for output.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
 
 /// A half-open byte range in the source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -36,8 +39,77 @@ pub struct Entry {
 #[derive(Clone, Debug)]
 pub enum NodeKind {
     Scalar { value: String, style: ScalarStyle },
-    Map(Vec<Entry>),
+    Map(Mapping),
     Seq(Vec<Node>),
+}
+
+/// Maps at least this long get a key index on their first lookup; shorter ones are searched.
+const INDEXED_MAP_LEN: usize = 16;
+
+/// A mapping's entries in source order. Lookups by key in a large map (a workflow with tens of
+/// thousands of jobs, a generated policy) go through an index built on first use, so resolving
+/// every finding's route stays linear in the number of findings rather than quadratic.
+#[derive(Clone, Debug, Default)]
+pub struct Mapping {
+    entries: Vec<Entry>,
+    /// Scalar key → position of its first entry, as the linear search would find it.
+    index: OnceLock<HashMap<String, usize>>,
+}
+
+impl Mapping {
+    /// The first entry whose key is the scalar `key`.
+    pub fn find(&self, key: &str) -> Option<&Entry> {
+        if self.entries.len() < INDEXED_MAP_LEN {
+            return self
+                .entries
+                .iter()
+                .find(|entry| entry.key.as_str() == Some(key));
+        }
+        let index = self.index.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.entries.len());
+            for (position, entry) in self.entries.iter().enumerate() {
+                if let Some(key) = entry.key.as_str() {
+                    index.entry(key.to_owned()).or_insert(position);
+                }
+            }
+            index
+        });
+        self.entries.get(*index.get(key)?)
+    }
+}
+
+impl From<Vec<Entry>> for Mapping {
+    fn from(entries: Vec<Entry>) -> Self {
+        Self {
+            entries,
+            index: OnceLock::new(),
+        }
+    }
+}
+
+impl Deref for Mapping {
+    type Target = Vec<Entry>;
+
+    fn deref(&self) -> &Vec<Entry> {
+        &self.entries
+    }
+}
+
+impl DerefMut for Mapping {
+    /// Entries may change (parsers merge repeated Terraform blocks), so the index is dropped.
+    fn deref_mut(&mut self) -> &mut Vec<Entry> {
+        self.index.take();
+        &mut self.entries
+    }
+}
+
+impl<'a> IntoIterator for &'a Mapping {
+    type Item = &'a Entry;
+    type IntoIter = std::slice::Iter<'a, Entry>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -125,9 +197,10 @@ impl Node {
     }
 
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?
-            .iter()
-            .find(|entry| entry.key.as_str() == Some(key))
+        match &self.kind {
+            NodeKind::Map(mapping) => mapping.find(key),
+            _ => None,
+        }
     }
 
     /// Mapping entries whose keys are scalars, as `(key, value)` pairs.
@@ -184,7 +257,7 @@ impl Node {
                 NodeKind::Scalar { .. } => {}
                 NodeKind::Seq(items) => stack.extend(items.iter_mut()),
                 NodeKind::Map(entries) => {
-                    for entry in entries {
+                    for entry in entries.iter_mut() {
                         stack.push(&mut entry.key);
                         stack.push(&mut entry.value);
                     }
@@ -196,5 +269,73 @@ impl Node {
     /// A scalar reading as a YAML boolean (`true`, `True`, …).
     pub fn is_true(&self) -> bool {
         matches!(self.as_str(), Some("true" | "True" | "TRUE"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(value: &str) -> Node {
+        Node {
+            kind: NodeKind::Scalar {
+                value: value.to_owned(),
+                style: ScalarStyle::Plain,
+            },
+            span: Span::default(),
+        }
+    }
+
+    fn map(keys: &[&str]) -> Node {
+        let entries: Vec<Entry> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| Entry {
+                key: scalar(key),
+                value: scalar(&i.to_string()),
+            })
+            .collect();
+        Node {
+            kind: NodeKind::Map(entries.into()),
+            span: Span::default(),
+        }
+    }
+
+    /// Small maps are searched and large ones indexed; both find the first of repeated keys,
+    /// as YAML duplicate keys and merged Terraform blocks expect.
+    #[test]
+    fn indexed_and_searched_lookups_agree() {
+        for len in [3, INDEXED_MAP_LEN - 1, INDEXED_MAP_LEN, 1000] {
+            let mut keys: Vec<String> = (0..len).map(|i| format!("job{i}")).collect();
+            keys.push("job1".into());
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let node = map(&keys);
+            assert_eq!(node.get_str("job1"), Some("1"), "len {len}");
+            assert_eq!(
+                node.get_str(&format!("job{}", len - 1)),
+                Some((len - 1).to_string().as_str())
+            );
+            assert!(node.get("missing").is_none());
+        }
+    }
+
+    /// Changing a map's entries after a lookup drops the stale index.
+    #[test]
+    fn mutation_after_lookup_is_seen() {
+        let keys: Vec<String> = (0..100).map(|i| format!("k{i}")).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let mut node = map(&keys);
+        assert_eq!(node.get_str("k50"), Some("50"));
+        let NodeKind::Map(entries) = &mut node.kind else {
+            unreachable!()
+        };
+        entries.remove(0);
+        entries.push(Entry {
+            key: scalar("late"),
+            value: scalar("x"),
+        });
+        assert_eq!(node.get_str("k50"), Some("50"));
+        assert_eq!(node.get_str("late"), Some("x"));
+        assert!(node.get("k0").is_none());
     }
 }

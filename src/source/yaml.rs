@@ -307,7 +307,7 @@ fn parse_strict(text: &str) -> Result<Node, ParseError> {
                             .last()
                             .map_or(map_start, |e| e.value.span.end.max(e.key.span.end));
                         let node = Node {
-                            kind: NodeKind::Map(entries),
+                            kind: NodeKind::Map(entries.into()),
                             span: Span::new(map_start, collection_end(text, start, end, last)),
                         };
                         (node, size, anchor)
