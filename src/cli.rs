@@ -299,17 +299,14 @@ fn check(args: CheckArgs) -> ExitCode {
         changed_only: args.changed_only,
         keep_sources: format == Format::Human || args.also.iter().any(|(f, _)| *f == Format::Human),
         baseline: args.baseline,
+        ..CheckOptions::default()
     });
     let link_base = github_link_base();
-    let text = output::render(
-        &report,
-        format,
-        &RenderOptions {
-            color,
-            link_base: link_base.clone(),
-        },
-    );
-    let written = emit(&text, args.output.as_deref());
+    let options = RenderOptions {
+        color,
+        link_base: link_base.clone(),
+    };
+    let written = emit_report(&report, format, &options, args.output.as_deref());
     if written != ExitCode::SUCCESS {
         return written;
     }
@@ -318,7 +315,7 @@ fn check(args: CheckArgs) -> ExitCode {
             color: false,
             link_base: link_base.clone(),
         };
-        let written = emit(&output::render(&report, *also_format, &options), Some(path));
+        let written = emit_report(&report, *also_format, &options, Some(path));
         if written != ExitCode::SUCCESS {
             return written;
         }
@@ -469,6 +466,27 @@ fn write_baseline(args: BaselineArgs) -> ExitCode {
 }
 
 /// Writes to a file or stdout; a closed pipe (`| head`) is not an error.
+/// Writes a report to a file or standard output as it is serialised.
+fn emit_report(
+    report: &engine::Report,
+    format: Format,
+    options: &RenderOptions,
+    path: Option<&std::path::Path>,
+) -> ExitCode {
+    let result = match path {
+        Some(path) => std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            output::write(report, format, options, &mut out)?;
+            out.flush()
+        }),
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            output::write(report, format, options, &mut out).and_then(|()| out.flush())
+        }
+    };
+    written(result, path)
+}
+
 fn emit(text: &str, path: Option<&std::path::Path>) -> ExitCode {
     let result = match path {
         Some(path) => std::fs::write(path, text),
@@ -479,6 +497,10 @@ fn emit(text: &str, path: Option<&std::path::Path>) -> ExitCode {
                 .and_then(|()| stdout.flush())
         }
     };
+    written(result, path)
+}
+
+fn written(result: std::io::Result<()>, path: Option<&std::path::Path>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

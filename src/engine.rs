@@ -1,5 +1,6 @@
 //! `tollgate check`: find files, parse each once, run the rules, resolve and filter findings.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -8,15 +9,13 @@ use rayon::prelude::*;
 use crate::baseline::Baseline;
 use crate::config::{self, Config};
 use crate::finding::{self, Draft, Finding, Related, Severity};
-use crate::model::repo::RepoContext;
+use crate::model::iam::Policy;
+use crate::model::repo::{Digested, Keep, RepoContext};
 use crate::model::{Action, Workflow};
 use crate::rules::{self, Cx, RuleMeta};
 use crate::source::discover::{self, Candidate};
 use crate::source::{FileError, FileKind, SourceFile};
 use crate::suppress;
-
-/// A file read and checked, with its findings.
-type CheckedFile = (SourceFile, Vec<Finding>);
 
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
@@ -30,6 +29,9 @@ pub struct CheckOptions {
     pub keep_sources: bool,
     /// A baseline file (`tollgate baseline`): findings whose fingerprint it lists are hidden.
     pub baseline: Option<PathBuf>,
+    /// Hold every declaration document in memory (drift compares all of them), not only
+    /// those other files' rules read.
+    pub keep_all_declarations: bool,
 }
 
 /// In a changed-files run, the files (and folders) the report is about; the rest of the
@@ -123,8 +125,8 @@ pub struct Prepared {
     /// Findings from files read with the declarations that are not declarations themselves
     /// (text read for the raw-text rules); already checked, their text dropped.
     pub early_findings: Vec<Finding>,
-    /// How many such text files were read.
-    pub early_text_files: usize,
+    /// How many files were checked with the declarations (counted as scanned).
+    pub early_checked_files: usize,
     /// Those of them with findings, when sources are kept for code frames.
     pub early_sources: Vec<SourceFile>,
 }
@@ -170,17 +172,18 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_par_iter()
         .partition(discover::is_declaration_candidate);
-    let early = load_declarations(&early, &config, &options, all_text, &mut errors, |_| true);
+    let (repo, early) =
+        load_declarations(&early, &config, &options, all_text, &mut errors, |_| true);
     Prepared {
         root,
         config,
         errors,
-        repo: RepoContext::build(early.declarations),
+        repo,
         late,
         focus: None,
         all_text,
         early_findings: early.findings,
-        early_text_files: early.text_files,
+        early_checked_files: early.checked_files,
         early_sources: early.sources,
     }
 }
@@ -243,9 +246,10 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
             .filter(|c| focus.covers(&c.display))
             .collect()
     };
-    let early = load_declarations(&early, &config, options, all_text, &mut errors, |e| {
-        focus.covers(&e.path)
-    });
+    let (repo, early) =
+        load_declarations(&early, &config, options, all_text, &mut errors, |path| {
+            focus.covers(path)
+        });
     let early_findings = early
         .findings
         .into_iter()
@@ -255,69 +259,117 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
         root,
         config,
         errors,
-        repo: RepoContext::build(early.declarations),
+        repo,
         late,
         focus: Some(focus),
         all_text,
         early_findings,
-        early_text_files: early.text_files,
+        early_checked_files: early.checked_files,
         early_sources: early.sources,
     }
 }
 
-/// Reads the declaration documents; load errors pass through `keep_error`. With `all_text`,
-/// files among them that turn out to be plain text (a `.json` that is nobody's policy) are
-/// checked by the raw-text rules at once and dropped, so they never pile up in memory.
+/// Reads the declaration documents into the repository context; load errors pass through
+/// `in_focus`. Files among them that no other file's rules read (plain text, such as a
+/// `.json` that is nobody's policy, and, unless `keep_all_declarations`, policies that
+/// declare no environment) are checked at once and dropped, so they never pile up in memory.
 fn load_declarations(
     early: &[Candidate],
     config: &Config,
     options: &CheckOptions,
     all_text: bool,
     errors: &mut Vec<FileError>,
-    keep_error: impl Fn(&FileError) -> bool,
-) -> Early {
+    in_focus: impl Fn(&str) -> bool + Sync,
+) -> (RepoContext, Early) {
     let enabled = enabled_rules(config);
     let no_context = RepoContext::default();
-    // (a declaration to keep, a text file checked at once with its findings, an error)
-    type EarlyFile = (Option<SourceFile>, Option<CheckedFile>, Option<FileError>);
-    let loaded: Vec<EarlyFile> = early
+    // A file no other file's rules read, checked: keeps its text only for code frames.
+    let checked_at_once = |file: SourceFile, findings: Vec<Finding>| -> CheckedAtOnce {
+        let counted = in_focus(&file.path);
+        let source = (options.keep_sources && !findings.is_empty()).then_some(file);
+        (findings, source, counted)
+    };
+    let keep = if options.keep_all_declarations {
+        Keep::All
+    } else {
+        Keep::Context
+    };
+    // Folded per thread as files are read, so no list of per-file results is ever held.
+    let (digested, early, early_errors) = early
         .par_iter()
-        .map(|candidate| {
-            let loaded = discover::load_with(candidate, all_text);
-            match loaded.file {
-                Some(file) if file.kind == FileKind::Other || file.root.is_none() => {
-                    let findings = check_file(&file, &enabled, config, &no_context);
-                    (None, Some((file, findings)), loaded.error)
+        .fold(
+            || (Vec::new(), Early::default(), Vec::new()),
+            |(mut digested, mut early, mut errors): (Vec<Digested>, Early, Vec<FileError>),
+             candidate| {
+                let loaded = discover::load_with(candidate, all_text);
+                let checked = match loaded.file {
+                    Some(file) if file.kind == FileKind::Other || file.root.is_none() => {
+                        let findings = check_file(&file, &enabled, config, &no_context);
+                        Some(checked_at_once(file, findings))
+                    }
+                    Some(file) => {
+                        // The policies read for the context are the ones the file's own
+                        // check reads.
+                        let (mut declaration, findings) = {
+                            let iam = OnceCell::new();
+                            let declaration = Digested::new(candidate.clone(), &file, &iam);
+                            let findings = (!declaration.held_under(keep)).then(|| {
+                                check_file_with(&file, &enabled, config, &no_context, &iam)
+                            });
+                            (declaration, findings)
+                        };
+                        let checked = match findings {
+                            Some(findings) => Some(checked_at_once(file, findings)),
+                            None => {
+                                declaration.hold(candidate.clone(), file);
+                                None
+                            }
+                        };
+                        if !declaration.is_empty() {
+                            digested.push(declaration);
+                        }
+                        checked
+                    }
+                    None => None,
+                };
+                if let Some((findings, source, counted)) = checked {
+                    early.checked_files += usize::from(counted);
+                    early.sources.extend(source);
+                    early.findings.extend(findings);
                 }
-                file => (file, None, loaded.error),
-            }
-        })
-        .collect();
-    let mut early = Early::default();
-    for (file, text, error) in loaded {
-        early.declarations.extend(file);
-        if let Some((text, findings)) = text {
-            early.text_files += 1;
-            if options.keep_sources && !findings.is_empty() {
-                early.sources.push(text);
-            }
-            early.findings.extend(findings);
-        }
-        if let Some(error) = error
-            && keep_error(&error)
-        {
-            errors.push(error);
-        }
-    }
-    early
+                errors.extend(loaded.error.filter(|e| in_focus(&e.path)));
+                (digested, early, errors)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Early::default(), Vec::new()),
+            |(mut digested, mut early, mut errors), (more_digested, more, more_errors)| {
+                digested.extend(more_digested);
+                early.checked_files += more.checked_files;
+                early.sources.extend(more.sources);
+                early.findings.extend(more.findings);
+                errors.extend(more_errors);
+                (digested, early, errors)
+            },
+        );
+    errors.extend(early_errors);
+    let repo = RepoContext::build(digested);
+    (repo, early)
 }
 
-/// What reading the declaration candidates gave.
+/// What the late phase folds per thread: findings, texts kept for code frames, errors and
+/// the number of files scanned.
+type LateFold = (Vec<Finding>, Vec<SourceFile>, Vec<FileError>, usize);
+
+/// A file checked as soon as it was read: its findings, its text when kept for code frames,
+/// and whether it counts as scanned (in a changed-files run, only the given files do).
+type CheckedAtOnce = (Vec<Finding>, Option<SourceFile>, bool);
+
+/// What reading the declaration candidates gave, besides the repository context.
 #[derive(Default)]
 struct Early {
-    declarations: Vec<SourceFile>,
     findings: Vec<Finding>,
-    text_files: usize,
+    checked_files: usize,
     sources: Vec<SourceFile>,
 }
 
@@ -331,7 +383,7 @@ pub fn check(options: &CheckOptions) -> Report {
         focus,
         all_text,
         early_findings,
-        early_text_files,
+        early_checked_files,
         early_sources,
     } = prepare(options);
     let baseline = match &options.baseline {
@@ -353,54 +405,66 @@ pub fn check(options: &CheckOptions) -> Report {
     // In a changed-files run, only what concerns a given file is reported.
     let in_focus = |path: &str| focus.as_ref().is_none_or(|f| f.covers(path));
     let keeps = |finding: &Finding| focus.as_ref().is_none_or(|f| f.keeps(finding));
-    let mut files_scanned = repo.files.keys().filter(|p| in_focus(p)).count();
-    let mut findings: Vec<Finding> = repo
-        .files
+    let held: Vec<&SourceFile> = repo.held_files().collect();
+    let mut files_scanned = held.iter().filter(|f| in_focus(&f.path)).count();
+    let mut findings: Vec<Finding> = held
         .par_iter()
-        .flat_map_iter(|(_, file)| check_file(file, &enabled, &config, &repo))
+        .flat_map_iter(|file| check_file(file, &enabled, &config, &repo))
         .filter(keeps)
         .collect();
-    files_scanned += early_text_files;
+    files_scanned += early_checked_files;
     findings.extend(early_findings);
 
-    let checked: Vec<(Option<CheckedFile>, Option<FileError>)> = late
-        .par_iter()
-        .map(|candidate| {
-            let loaded = discover::load_with(candidate, all_text);
-            let Some(mut file) = loaded.file else {
-                return (None, loaded.error);
-            };
-            let findings: Vec<Finding> = check_file(&file, &enabled, &config, &repo)
-                .into_iter()
-                .filter(keeps)
-                .collect();
-            file.root = None;
-            (Some((file, findings)), loaded.error)
-        })
-        .collect();
-    let mut kept: HashMap<String, SourceFile> = early_sources
+    // Each file's text is dropped as soon as it is checked, unless kept for code frames; the
+    // results are folded per thread, so no list of per-file results is ever held.
+    let kept: HashMap<String, SourceFile> = early_sources
         .into_iter()
         .map(|file| (file.path.clone(), file))
         .collect();
-    for (checked_file, error) in checked {
-        if let Some(error) = error
-            && in_focus(&error.path)
-        {
-            errors.push(error);
-        }
-        let Some((file, file_findings)) = checked_file else {
-            continue;
-        };
-        if in_focus(&file.path) {
-            files_scanned += 1;
-        }
-        if !file_findings.is_empty() {
-            findings.extend(file_findings);
-            if options.keep_sources {
-                kept.insert(file.path.clone(), file);
-            }
-        }
-    }
+    let late_result = late
+        .par_iter()
+        .fold(
+            || (Vec::new(), Vec::new(), Vec::new(), 0usize),
+            |(mut findings, mut sources, mut errors, mut scanned): LateFold, candidate| {
+                let loaded = discover::load_with(candidate, all_text);
+                errors.extend(loaded.error.filter(|e| in_focus(&e.path)));
+                let Some(mut file) = loaded.file else {
+                    return (findings, sources, errors, scanned);
+                };
+                let before = findings.len();
+                findings.extend(
+                    check_file(&file, &enabled, &config, &repo)
+                        .into_iter()
+                        .filter(keeps),
+                );
+                scanned += usize::from(in_focus(&file.path));
+                if options.keep_sources && findings.len() > before {
+                    file.root = None;
+                    sources.push(file);
+                }
+                (findings, sources, errors, scanned)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Vec::new(), Vec::new(), 0usize),
+            |mut all, more| {
+                all.0.extend(more.0);
+                all.1.extend(more.1);
+                all.2.extend(more.2);
+                all.3 += more.3;
+                all
+            },
+        );
+    let (late_findings, late_sources, late_errors, late_scanned) = late_result;
+    findings.extend(late_findings);
+    errors.extend(late_errors);
+    files_scanned += late_scanned;
+    let mut kept = kept;
+    kept.extend(
+        late_sources
+            .into_iter()
+            .map(|file| (file.path.clone(), file)),
+    );
     // Known debt, by fingerprint: after the changed-files focus, before the sort.
     let before = findings.len();
     if let Some(baseline) = &baseline {
@@ -439,11 +503,23 @@ pub fn check_file(
     config: &Config,
     repo: &RepoContext,
 ) -> Vec<Finding> {
+    check_file_with(file, rules, config, repo, &OnceCell::new())
+}
+
+/// [`check_file`], with the file's IAM policies when they were already read.
+fn check_file_with<'a>(
+    file: &'a SourceFile,
+    rules: &[&'static dyn rules::Rule],
+    config: &'a Config,
+    repo: &'a RepoContext,
+    iam: &'a OnceCell<Vec<Policy<'a>>>,
+) -> Vec<Finding> {
     let mut cx = Cx {
         config,
         file,
         repo,
         drafts: Vec::new(),
+        iam,
     };
     match file.kind {
         // Plain text (scripts, `.env`, unrecognised YAML) has no document view.

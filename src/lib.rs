@@ -3,6 +3,7 @@
 //! The spine is small: [`source`] finds, classifies and parses files into spanned documents;
 //! [`rules`] holds the registry and one file per rule; [`engine`] runs them and resolves
 //! findings; [`output`] renders one [`engine::Report`] in each format.
+#![forbid(unsafe_code)]
 
 pub mod baseline;
 pub mod cli;

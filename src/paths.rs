@@ -131,12 +131,7 @@ fn role_and_trust_links(repo: &RepoContext, job: &Job, environment: Option<&str>
             links.push(Link::broken(format!("role {arn}"), "chosen at run time"));
             continue;
         };
-        let declared: Vec<_> = repo
-            .files
-            .values()
-            .flat_map(roles::roles)
-            .filter(|r| r.name == name)
-            .collect();
+        let declared = repo.roles_named(name);
         let Some(role) = declared.first() else {
             links.push(Link::broken(
                 format!("role {name}"),

@@ -56,7 +56,7 @@ pub struct DeclaredRole<'a> {
 /// Every role declared across the repository's declaration documents, first declaration
 /// of a name wins.
 pub fn declared_roles(declared: &Declared) -> Vec<DeclaredRole<'_>> {
-    let mut files: Vec<&SourceFile> = declared.repo.files.values().collect();
+    let mut files: Vec<&SourceFile> = declared.repo.held_files().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     // Policies anywhere, by (path, route), for references across files.
     let all_policies: Vec<(&SourceFile, Policy)> = files

@@ -489,7 +489,12 @@ pub struct Declared {
 
 impl Declared {
     pub fn read(options: &CheckOptions) -> Self {
-        let prepared = engine::prepare(options);
+        // Drift compares every declared role and policy with the live side, so every
+        // declaration document is held, not only those the check rules read across files.
+        let prepared = engine::prepare(&CheckOptions {
+            keep_all_declarations: true,
+            ..options.clone()
+        });
         let mut errors: Vec<ReportError> = prepared
             .errors
             .iter()

@@ -201,7 +201,10 @@ pub fn step_deploys(step: &Step, local_cluster: bool) -> Option<DeployEvidence> 
     if let Some(name) = step.action_name() {
         let matches = |list: &[&'static str]| -> Option<&'static str> {
             list.iter()
-                .find(|a| name == **a || name.starts_with(&format!("{a}/")))
+                .find(|a| {
+                    name.strip_prefix(**a)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
                 .copied()
         };
         let why = matches(CREDENTIAL_ACTIONS)

@@ -1,27 +1,133 @@
 //! What a rule can know about the rest of the repository: the documents that declare
 //! environments, roles and policy, read before any workflow is judged.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::environment::{self, DeclaredEnvironment};
-use crate::source::SourceFile;
+use super::iam::{self, Policy};
+use super::roles;
+use crate::source::discover::{self, Candidate};
+use crate::source::{FileKind, SourceFile};
+
+/// A declaration document: held in memory, or only found and read again when a rule asks
+/// for it (a role's trust policy, reached from the few workflow jobs that assume it).
+struct Declaration {
+    candidate: Candidate,
+    file: OnceLock<Option<SourceFile>>,
+}
 
 #[derive(Default)]
 pub struct RepoContext {
     /// Declaration documents (settings, Terraform, IAM, CloudFormation), by display path.
-    pub files: HashMap<String, SourceFile>,
+    files: HashMap<String, Declaration>,
     pub environments: Vec<DeclaredEnvironment>,
+    /// Role name → the files that declare a role of that name.
+    roles: HashMap<String, Vec<String>>,
+}
+
+/// How [`RepoContext::build`] holds a document it is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Every document stays in memory (drift compares all of them with the live side).
+    All,
+    /// Only documents that other files' rules read on every run (settings, `tollgate.yml`,
+    /// environment declarations) stay; role declarations are read again on demand; the
+    /// rest are not kept at all. This keeps memory flat on trees of many policies.
+    Context,
+}
+
+/// One declaration document, digested on its own (in parallel with the others) for
+/// [`RepoContext::build`]: what it declares, and the document when it is to be held.
+pub struct Digested {
+    path: String,
+    declaration: Option<Declaration>,
+    environments: Vec<DeclaredEnvironment>,
+    role_names: Vec<String>,
+    /// Settings and the policy file: held whatever they declare.
+    always: bool,
+}
+
+impl Digested {
+    /// What the context needs of `file`, read from its policies (`iam`, filled on demand and
+    /// left for the file's own check to reuse). The document itself is not held until
+    /// [`Digested::hold`]; if it declares roles, it will be read again when a rule asks.
+    pub fn new<'a>(
+        candidate: Candidate,
+        file: &'a SourceFile,
+        iam: &OnceCell<Vec<Policy<'a>>>,
+    ) -> Self {
+        let environments = environment::declared_in(file);
+        let mut role_names: Vec<String> = match file.kind {
+            FileKind::IamJson | FileKind::CloudFormation | FileKind::Terraform => {
+                roles::roles_with(file, iam.get_or_init(|| iam::policies(file)))
+                    .into_iter()
+                    .map(|r| r.name)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        role_names.sort();
+        role_names.dedup();
+        let declaration = (!role_names.is_empty()).then(|| Declaration {
+            candidate,
+            file: OnceLock::new(),
+        });
+        Self {
+            path: file.path.clone(),
+            declaration,
+            environments,
+            role_names,
+            always: matches!(file.kind, FileKind::Settings | FileKind::Policy),
+        }
+    }
+
+    /// Whether the context holds this document in memory under `keep`: other files' rules
+    /// read settings, the policy file and environment declarations on every run.
+    pub fn held_under(&self, keep: Keep) -> bool {
+        keep == Keep::All || self.always || !self.environments.is_empty()
+    }
+
+    /// Holds the document in memory.
+    pub fn hold(&mut self, candidate: Candidate, file: SourceFile) {
+        let held = OnceLock::new();
+        let _ = held.set(Some(file));
+        self.declaration = Some(Declaration {
+            candidate,
+            file: held,
+        });
+    }
+
+    /// Whether the document adds nothing to the context.
+    pub fn is_empty(&self) -> bool {
+        self.declaration.is_none() && self.environments.is_empty() && self.role_names.is_empty()
+    }
 }
 
 impl RepoContext {
-    pub fn build(files: Vec<SourceFile>) -> Self {
-        let mut environments: Vec<DeclaredEnvironment> =
-            files.iter().flat_map(environment::declared_in).collect();
-        environments.sort_by(|a, b| (&a.path, &a.name).cmp(&(&b.path, &b.name)));
-        Self {
-            files: files.into_iter().map(|f| (f.path.clone(), f)).collect(),
-            environments,
+    pub fn build(digested: Vec<Digested>) -> Self {
+        let mut context = Self::default();
+        for entry in digested {
+            context.environments.extend(entry.environments);
+            for name in entry.role_names {
+                context
+                    .roles
+                    .entry(name)
+                    .or_default()
+                    .push(entry.path.clone());
+            }
+            if let Some(declaration) = entry.declaration {
+                context.files.insert(entry.path, declaration);
+            }
         }
+        context
+            .environments
+            .sort_by(|a, b| (&a.path, &a.name).cmp(&(&b.path, &b.name)));
+        for paths in context.roles.values_mut() {
+            paths.sort();
+        }
+        context
     }
 
     /// Declarations of an environment, matched case-insensitively as GitHub does.
@@ -32,7 +138,31 @@ impl RepoContext {
             .collect()
     }
 
+    /// A declaration document by display path, read again if it was not kept.
     pub fn file(&self, path: &str) -> Option<&SourceFile> {
-        self.files.get(path)
+        let declaration = self.files.get(path)?;
+        declaration
+            .file
+            .get_or_init(|| discover::load(&declaration.candidate).ok().flatten())
+            .as_ref()
+    }
+
+    /// The documents held in memory (with [`Keep::All`], every one).
+    pub fn held_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files
+            .values()
+            .filter_map(|d| d.file.get().and_then(Option::as_ref))
+    }
+
+    /// Every role of this name the repository declares, ordered by file.
+    pub fn roles_named(&self, name: &str) -> Vec<roles::DeclaredRole<'_>> {
+        self.roles
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|path| self.file(path))
+            .flat_map(roles::roles)
+            .filter(|role| role.name == name)
+            .collect()
     }
 }

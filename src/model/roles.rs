@@ -26,16 +26,20 @@ pub fn role_name_of(arn_or_name: &str) -> Option<&str> {
 
 /// Every role with a trust policy declared in `file`.
 pub fn roles(file: &SourceFile) -> Vec<DeclaredRole<'_>> {
+    roles_with(file, &iam::policies(file))
+}
+
+/// [`roles`], from the file's policies already read.
+pub fn roles_with<'a>(file: &'a SourceFile, policies: &[Policy<'a>]) -> Vec<DeclaredRole<'a>> {
     let Some(root) = &file.root else {
         return Vec::new();
     };
-    let policies = iam::policies(file);
     let mut out = Vec::new();
-    for policy in &policies {
+    for policy in policies {
         let name = match file.kind {
             FileKind::IamJson => json_role_name(file, root, policy),
             FileKind::CloudFormation => cloudformation_role_name(root, &policy.route),
-            FileKind::Terraform => terraform_role_name(root, &policy.route, &policies),
+            FileKind::Terraform => terraform_role_name(root, &policy.route, policies),
             _ => None,
         };
         let Some(name) = name else { continue };

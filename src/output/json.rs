@@ -70,6 +70,14 @@ fn related<'a>(region: &'a Region, message: &'a str) -> RelatedOut<'a> {
 }
 
 pub fn render(report: &Report) -> String {
+    super::pretty(&document(report))
+}
+
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::write_pretty(&document(report), out)
+}
+
+fn document(report: &Report) -> Document<'_> {
     let findings = report
         .findings
         .iter()
@@ -108,7 +116,7 @@ pub fn render(report: &Report) -> String {
     for finding in &report.findings {
         *by_rule.entry(finding.rule).or_insert(0) += 1;
     }
-    let document = Document {
+    Document {
         version: VERSION,
         findings,
         errors,
@@ -119,8 +127,5 @@ pub fn render(report: &Report) -> String {
             by_severity,
             by_rule,
         },
-    };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+    }
 }

@@ -58,9 +58,35 @@ impl<T> serde::Serialize for Streamed<'_, T> {
 
 /// Pretty JSON text of a serialisable document, with a final newline.
 pub fn pretty(document: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut text = Vec::new();
+    // Writing to a Vec cannot fail, and the documents hold only strings and numbers.
+    let _ = write_pretty(document, &mut text);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Writes a document as pretty JSON with a final newline, as it is serialised: a report of
+/// many findings is never held as one string as well.
+pub fn write_pretty(
+    document: &impl serde::Serialize,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, document)?;
+    out.write_all(b"\n")
+}
+
+/// Writes a report in a format. JSON and SARIF are written as they are serialised; the
+/// other formats are rendered first.
+pub fn write(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        _ => out.write_all(render(report, format, options).as_bytes()),
+    }
 }
 
 /// Counts by severity, highest first, for summaries.

@@ -57,6 +57,13 @@ fn root_uri(report: &Report) -> String {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut text = Vec::new();
+    // Writing to a Vec cannot fail, and the document holds only strings and numbers.
+    let _ = write(report, &mut text);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let metas = rules::all_meta();
     let rule_entries: Vec<Value> = metas
         .iter()
@@ -99,30 +106,33 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
-    super::pretty(&Sarif {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
-        version: "2.1.0",
-        runs: [Run {
-            tool: json!({
-                "driver": {
-                    "name": "tollgate",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/tollgate-dev/tollgate",
-                    "rules": rule_entries,
-                }
-            }),
-            invocations: json!([{
-                "executionSuccessful": report.errors.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }]),
-            original_uri_base_ids: json!({ "%SRCROOT%": { "uri": root_uri(report) } }),
-            results: Streamed {
-                items: &report.findings,
-                to_value: result,
-            },
-        }],
-    })
+    super::write_pretty(
+        &Sarif {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            version: "2.1.0",
+            runs: [Run {
+                tool: json!({
+                    "driver": {
+                        "name": "tollgate",
+                        "version": env!("CARGO_PKG_VERSION"),
+                        "semanticVersion": env!("CARGO_PKG_VERSION"),
+                        "informationUri": "https://github.com/tollgate-dev/tollgate",
+                        "rules": rule_entries,
+                    }
+                }),
+                invocations: json!([{
+                    "executionSuccessful": report.errors.is_empty(),
+                    "toolExecutionNotifications": notifications,
+                }]),
+                original_uri_base_ids: json!({ "%SRCROOT%": { "uri": root_uri(report) } }),
+                results: Streamed {
+                    items: &report.findings,
+                    to_value: result,
+                },
+            }],
+        },
+        out,
+    )
 }
 
 #[derive(Serialize)]

@@ -63,9 +63,17 @@ pub struct Cx<'a> {
     pub file: &'a SourceFile,
     pub repo: &'a crate::model::repo::RepoContext,
     pub drafts: Vec<Draft>,
+    /// The file's IAM policies, read once for all the IAM rules (see [`Cx::policies`]).
+    pub iam: &'a std::cell::OnceCell<Vec<crate::model::iam::Policy<'a>>>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// The IAM policies in the file (identity, trust, inline and Terraform documents).
+    pub fn policies(&self) -> &'a [crate::model::iam::Policy<'a>] {
+        self.iam
+            .get_or_init(|| crate::model::iam::policies(self.file))
+    }
+
     pub fn report(&mut self, draft: Draft) {
         self.drafts.push(draft);
     }

@@ -201,14 +201,7 @@ impl Rule for DeployPathBypass {
                 continue;
             };
             let repo = cx.repo;
-            let mut declared: Vec<_> = repo
-                .files
-                .values()
-                .flat_map(roles::roles)
-                .filter(|r| r.name == name)
-                .collect();
-            declared.sort_by(|a, b| a.file.path.cmp(&b.file.path));
-            for role in &declared {
+            for role in &repo.roles_named(name) {
                 self.judge(cx, job, environment, role);
             }
         }

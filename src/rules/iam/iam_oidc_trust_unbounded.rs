@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::{Location, Severity};
-use crate::model::iam::{self, Condition, Statement};
+use crate::model::iam::{Condition, Statement};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -155,8 +155,8 @@ impl Rule for IamOidcTrustUnbounded {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
-        for policy in iam::policies(file) {
+    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
+        for policy in cx.policies() {
             for statement in &policy.statements {
                 // A GitHub `Federated` principal makes it a trust statement, whatever its actions say.
                 if !statement.allow || statement.not_action || !is_github_provider(statement) {

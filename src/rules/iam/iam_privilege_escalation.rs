@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use super::{actions, is_templated};
 use crate::finding::{Location, Severity};
-use crate::model::iam::{self, Statement};
+use crate::model::iam::Statement;
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::{Route, SourceFile};
 
@@ -109,11 +109,11 @@ impl Rule for IamPrivilegeEscalation {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in iam::policies(file) {
+        for policy in cx.policies() {
             // Lower-cased action -> route of the value that grants it.
             let mut granted: BTreeMap<String, Route> = BTreeMap::new();
             let mut denied: Vec<String> = Vec::new();

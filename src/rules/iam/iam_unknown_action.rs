@@ -2,7 +2,6 @@
 
 use super::{actions, is_pattern, is_templated};
 use crate::finding::{Location, Severity};
-use crate::model::iam;
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -46,11 +45,11 @@ impl Rule for IamUnknownAction {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in iam::policies(file) {
+        for policy in cx.policies() {
             for statement in &policy.statements {
                 for value in &statement.actions {
                     let text = value.text;

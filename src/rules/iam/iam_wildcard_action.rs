@@ -3,7 +3,6 @@
 
 use super::{actions, expanded, is_pattern, sample};
 use crate::finding::{Location, Severity};
-use crate::model::iam;
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -52,11 +51,11 @@ impl Rule for IamWildcardAction {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in iam::policies(file) {
+        for policy in cx.policies() {
             for statement in policy.statements.iter().filter(|s| s.allow) {
                 if statement.not_action {
                     let listed = statement.actions.len();
