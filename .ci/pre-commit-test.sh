@@ -90,4 +90,28 @@ if [[ $status -eq 0 ]] || ! grep -q "deploy-path-bypass" <<<"$out"; then
     exit 1
 fi
 
+# 4. Secrets: the hook takes every text file, so a staged script with a key fails it and a
+#    clean script passes.
+secrets="$work/secrets"
+mkdir -p "$secrets/with-key" "$secrets/clean"
+cp "$root/tests/fixtures/secrets/fire/scripts/deploy.sh" "$secrets/with-key/"
+cp "$root/tests/fixtures/secrets/safe/scripts/deploy.sh" "$secrets/clean/"
+git_quiet -C "$secrets" init -q
+git_quiet -C "$secrets" add -A
+
+echo "pre-commit-test: hook on a script with a hardcoded key (must fail)"
+status=0
+out="$(cd "$secrets" && pre-commit try-repo "$snapshot" tollgate --files with-key/deploy.sh 2>&1)" || status=$?
+if [[ $status -eq 0 ]] || ! grep -q "hardcoded-secret" <<<"$out"; then
+    echo "$out"
+    echo "pre-commit-test: FAIL: the hook did not report hardcoded-secret in a staged script" >&2
+    exit 1
+fi
+
+echo "pre-commit-test: hook on a clean script (must pass)"
+if ! (cd "$secrets" && pre-commit try-repo "$snapshot" tollgate --files clean/deploy.sh); then
+    echo "pre-commit-test: FAIL: the hook failed on a clean script" >&2
+    exit 1
+fi
+
 echo "pre-commit-test: ok"
