@@ -122,13 +122,9 @@ pub struct Prepared {
     pub focus: Option<Focus>,
     /// Whether a raw-text rule (secret detection) is on, so every text file is read.
     pub all_text: bool,
-    /// Findings from files read with the declarations that are not declarations themselves
-    /// (text read for the raw-text rules); already checked, their text dropped.
-    pub early_findings: Vec<Finding>,
-    /// How many files were checked with the declarations (counted as scanned).
-    pub early_checked_files: usize,
-    /// Those of them with findings, when sources are kept for code frames.
-    pub early_sources: Vec<SourceFile>,
+    /// Files read with the declarations that no other file's rules read (plain text, and
+    /// policies that declare no environment): already checked, their text dropped.
+    pub early: Checked,
 }
 
 /// Whether an enabled rule reads every text file.
@@ -182,9 +178,7 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
         late,
         focus: None,
         all_text,
-        early_findings: early.findings,
-        early_checked_files: early.checked_files,
-        early_sources: early.sources,
+        early,
     }
 }
 
@@ -250,11 +244,8 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
         load_declarations(&early, &config, options, all_text, &mut errors, |path| {
             focus.covers(path)
         });
-    let early_findings = early
-        .findings
-        .into_iter()
-        .filter(|f| focus.keeps(f))
-        .collect();
+    let mut early = early;
+    early.findings.retain(|f| focus.keeps(f));
     Prepared {
         root,
         config,
@@ -263,9 +254,7 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
         late,
         focus: Some(focus),
         all_text,
-        early_findings,
-        early_checked_files: early.checked_files,
-        early_sources: early.sources,
+        early,
     }
 }
 
@@ -280,32 +269,29 @@ fn load_declarations(
     all_text: bool,
     errors: &mut Vec<FileError>,
     in_focus: impl Fn(&str) -> bool + Sync,
-) -> (RepoContext, Early) {
+) -> (RepoContext, Checked) {
     let enabled = enabled_rules(config);
     let no_context = RepoContext::default();
-    // A file no other file's rules read, checked: keeps its text only for code frames.
-    let checked_at_once = |file: SourceFile, findings: Vec<Finding>| -> CheckedAtOnce {
-        let counted = in_focus(&file.path);
-        let source = (options.keep_sources && !findings.is_empty()).then_some(file);
-        (findings, source, counted)
-    };
     let keep = if options.keep_all_declarations {
         Keep::All
     } else {
         Keep::Context
     };
     // Folded per thread as files are read, so no list of per-file results is ever held.
-    let (digested, early, early_errors) = early
+    let (digested, checked) = early
         .par_iter()
         .fold(
-            || (Vec::new(), Early::default(), Vec::new()),
-            |(mut digested, mut early, mut errors): (Vec<Digested>, Early, Vec<FileError>),
-             candidate| {
+            || (Vec::new(), Checked::default()),
+            |(mut digested, mut checked): (Vec<Digested>, Checked), candidate| {
                 let loaded = discover::load_with(candidate, all_text);
-                let checked = match loaded.file {
+                checked
+                    .errors
+                    .extend(loaded.error.filter(|e| in_focus(&e.path)));
+                match loaded.file {
                     Some(file) if file.kind == FileKind::Other || file.root.is_none() => {
                         let findings = check_file(&file, &enabled, config, &no_context);
-                        Some(checked_at_once(file, findings))
+                        let counted = in_focus(&file.path);
+                        checked.add(file, findings, counted, options.keep_sources);
                     }
                     Some(file) => {
                         // The policies read for the context are the ones the file's own
@@ -318,59 +304,69 @@ fn load_declarations(
                             });
                             (declaration, findings)
                         };
-                        let checked = match findings {
-                            Some(findings) => Some(checked_at_once(file, findings)),
-                            None => {
-                                declaration.hold(candidate.clone(), file);
-                                None
+                        match findings {
+                            Some(findings) => {
+                                let counted = in_focus(&file.path);
+                                checked.add(file, findings, counted, options.keep_sources);
                             }
-                        };
+                            None => declaration.hold(candidate.clone(), file),
+                        }
                         if !declaration.is_empty() {
                             digested.push(declaration);
                         }
-                        checked
                     }
-                    None => None,
-                };
-                if let Some((findings, source, counted)) = checked {
-                    early.checked_files += usize::from(counted);
-                    early.sources.extend(source);
-                    early.findings.extend(findings);
+                    None => {}
                 }
-                errors.extend(loaded.error.filter(|e| in_focus(&e.path)));
-                (digested, early, errors)
+                (digested, checked)
             },
         )
         .reduce(
-            || (Vec::new(), Early::default(), Vec::new()),
-            |(mut digested, mut early, mut errors), (more_digested, more, more_errors)| {
+            || (Vec::new(), Checked::default()),
+            |(mut digested, checked), (more_digested, more)| {
                 digested.extend(more_digested);
-                early.checked_files += more.checked_files;
-                early.sources.extend(more.sources);
-                early.findings.extend(more.findings);
-                errors.extend(more_errors);
-                (digested, early, errors)
+                (digested, checked.merge(more))
             },
         );
-    errors.extend(early_errors);
-    let repo = RepoContext::build(digested);
-    (repo, early)
+    let mut checked = checked;
+    errors.append(&mut checked.errors);
+    (RepoContext::build(digested), checked)
 }
 
-/// What the late phase folds per thread: findings, texts kept for code frames, errors and
-/// the number of files scanned.
-type LateFold = (Vec<Finding>, Vec<SourceFile>, Vec<FileError>, usize);
-
-/// A file checked as soon as it was read: its findings, its text when kept for code frames,
-/// and whether it counts as scanned (in a changed-files run, only the given files do).
-type CheckedAtOnce = (Vec<Finding>, Option<SourceFile>, bool);
-
-/// What reading the declaration candidates gave, besides the repository context.
+/// Files checked in one pass, folded per thread and then merged: their findings, the texts
+/// kept for code frames, their load errors, and how many count as scanned (in a
+/// changed-files run, only the given files do).
 #[derive(Default)]
-struct Early {
-    findings: Vec<Finding>,
-    checked_files: usize,
-    sources: Vec<SourceFile>,
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    pub sources: Vec<SourceFile>,
+    pub errors: Vec<FileError>,
+    pub scanned: usize,
+}
+
+impl Checked {
+    /// Records a checked file; its text outlives the check only for code frames.
+    fn add(
+        &mut self,
+        mut file: SourceFile,
+        findings: Vec<Finding>,
+        counted: bool,
+        keep_source: bool,
+    ) {
+        self.scanned += usize::from(counted);
+        if keep_source && !findings.is_empty() {
+            file.root = None;
+            self.sources.push(file);
+        }
+        self.findings.extend(findings);
+    }
+
+    fn merge(mut self, more: Self) -> Self {
+        self.findings.extend(more.findings);
+        self.sources.extend(more.sources);
+        self.errors.extend(more.errors);
+        self.scanned += more.scanned;
+        self
+    }
 }
 
 pub fn check(options: &CheckOptions) -> Report {
@@ -382,9 +378,7 @@ pub fn check(options: &CheckOptions) -> Report {
         late,
         focus,
         all_text,
-        early_findings,
-        early_checked_files,
-        early_sources,
+        early,
     } = prepare(options);
     let baseline = match &options.baseline {
         Some(path) => match Baseline::load(path) {
@@ -412,59 +406,39 @@ pub fn check(options: &CheckOptions) -> Report {
         .flat_map_iter(|file| check_file(file, &enabled, &config, &repo))
         .filter(keeps)
         .collect();
-    files_scanned += early_checked_files;
-    findings.extend(early_findings);
 
     // Each file's text is dropped as soon as it is checked, unless kept for code frames; the
     // results are folded per thread, so no list of per-file results is ever held.
-    let kept: HashMap<String, SourceFile> = early_sources
-        .into_iter()
-        .map(|file| (file.path.clone(), file))
-        .collect();
-    let late_result = late
+    let late = late
         .par_iter()
-        .fold(
-            || (Vec::new(), Vec::new(), Vec::new(), 0usize),
-            |(mut findings, mut sources, mut errors, mut scanned): LateFold, candidate| {
-                let loaded = discover::load_with(candidate, all_text);
-                errors.extend(loaded.error.filter(|e| in_focus(&e.path)));
-                let Some(mut file) = loaded.file else {
-                    return (findings, sources, errors, scanned);
-                };
-                let before = findings.len();
-                findings.extend(
-                    check_file(&file, &enabled, &config, &repo)
-                        .into_iter()
-                        .filter(keeps),
-                );
-                scanned += usize::from(in_focus(&file.path));
-                if options.keep_sources && findings.len() > before {
-                    file.root = None;
-                    sources.push(file);
-                }
-                (findings, sources, errors, scanned)
-            },
-        )
-        .reduce(
-            || (Vec::new(), Vec::new(), Vec::new(), 0usize),
-            |mut all, more| {
-                all.0.extend(more.0);
-                all.1.extend(more.1);
-                all.2.extend(more.2);
-                all.3 += more.3;
-                all
-            },
+        .fold(Checked::default, |mut checked, candidate| {
+            let loaded = discover::load_with(candidate, all_text);
+            checked
+                .errors
+                .extend(loaded.error.filter(|e| in_focus(&e.path)));
+            if let Some(file) = loaded.file {
+                let findings: Vec<Finding> = check_file(&file, &enabled, &config, &repo)
+                    .into_iter()
+                    .filter(keeps)
+                    .collect();
+                let counted = in_focus(&file.path);
+                checked.add(file, findings, counted, options.keep_sources);
+            }
+            checked
+        })
+        .reduce(Checked::default, Checked::merge);
+    let mut kept: HashMap<String, SourceFile> = HashMap::new();
+    for checked in [early, late] {
+        files_scanned += checked.scanned;
+        findings.extend(checked.findings);
+        errors.extend(checked.errors);
+        kept.extend(
+            checked
+                .sources
+                .into_iter()
+                .map(|file| (file.path.clone(), file)),
         );
-    let (late_findings, late_sources, late_errors, late_scanned) = late_result;
-    findings.extend(late_findings);
-    errors.extend(late_errors);
-    files_scanned += late_scanned;
-    let mut kept = kept;
-    kept.extend(
-        late_sources
-            .into_iter()
-            .map(|file| (file.path.clone(), file)),
-    );
+    }
     // Known debt, by fingerprint: after the changed-files focus, before the sort.
     let before = findings.len();
     if let Some(baseline) = &baseline {
