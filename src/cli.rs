@@ -465,7 +465,6 @@ fn write_baseline(args: BaselineArgs) -> ExitCode {
     }
 }
 
-/// Writes to a file or stdout; a closed pipe (`| head`) is not an error.
 /// Writes a report to a file or standard output as it is serialised.
 fn emit_report(
     report: &engine::Report,
@@ -487,6 +486,7 @@ fn emit_report(
     written(result, path)
 }
 
+/// Writes to a file or stdout.
 fn emit(text: &str, path: Option<&std::path::Path>) -> ExitCode {
     let result = match path {
         Some(path) => std::fs::write(path, text),
@@ -500,6 +500,7 @@ fn emit(text: &str, path: Option<&std::path::Path>) -> ExitCode {
     written(result, path)
 }
 
+/// The exit code for a write; a closed pipe (`| head`) is not an error.
 fn written(result: std::io::Result<()>, path: Option<&std::path::Path>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,7 +27,7 @@ pub struct RepoContext {
     roles: HashMap<String, Vec<String>>,
 }
 
-/// How [`RepoContext::build`] holds a document it is given.
+/// Which declaration documents the context holds in memory ([`Digested::held_under`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keep {
     /// Every document stays in memory (drift compares all of them with the live side).

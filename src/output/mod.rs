@@ -58,9 +58,14 @@ impl<T> serde::Serialize for Streamed<'_, T> {
 
 /// Pretty JSON text of a serialisable document, with a final newline.
 pub fn pretty(document: &impl serde::Serialize) -> String {
+    text_of(|out| write_pretty(document, out))
+}
+
+/// What a writer function writes, as a string.
+pub fn text_of(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
     let mut text = Vec::new();
     // Writing to a Vec cannot fail, and the documents hold only strings and numbers.
-    let _ = write_pretty(document, &mut text);
+    let _ = write(&mut text);
     String::from_utf8(text).unwrap_or_default()
 }
 

@@ -57,10 +57,7 @@ fn root_uri(report: &Report) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut text = Vec::new();
-    // Writing to a Vec cannot fail, and the document holds only strings and numbers.
-    let _ = write(report, &mut text);
-    String::from_utf8(text).unwrap_or_default()
+    super::text_of(|out| write(report, out))
 }
 
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {

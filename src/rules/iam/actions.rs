@@ -144,7 +144,7 @@ impl Db {
         self.actions.is_empty()
     }
 
-    /// Actions of one service (`s3:`), found by binary search.
+    /// Actions of one service (`s3`).
     fn service(&self, prefix: &str) -> &[ActionInfo] {
         self.services
             .get(prefix.to_ascii_lowercase().as_str())
