@@ -62,6 +62,17 @@ try_hook() {
     (cd "$consumer" && pre-commit try-repo "$snapshot" tollgate --files "$@")
 }
 
+# The hook in repository $1 on file $2 must fail and name rule $3 ($4 says where from).
+expect_rule() {
+    local status=0 out
+    out="$(cd "$1" && pre-commit try-repo "$snapshot" tollgate --files "$2" 2>&1)" || status=$?
+    if [[ $status -eq 0 ]] || ! grep -q "$3" <<<"$out"; then
+        echo "$out"
+        echo "pre-commit-test: FAIL: the hook did not report $3 $4" >&2
+        exit 1
+    fi
+}
+
 echo "pre-commit-test: hook on a workflow with findings (must fail)"
 if try_hook .github/workflows/deploy.yml; then
     echo "pre-commit-test: FAIL: the hook passed on deploy.yml, which has findings" >&2
@@ -82,13 +93,7 @@ git_quiet -C "$bypass" init -q
 git_quiet -C "$bypass" add -A
 
 echo "pre-commit-test: hook on a workflow whose role bypasses its environment (must fail)"
-status=0
-out="$(cd "$bypass" && pre-commit try-repo "$snapshot" tollgate --files .github/workflows/deploy.yml 2>&1)" || status=$?
-if [[ $status -eq 0 ]] || ! grep -q "deploy-path-bypass" <<<"$out"; then
-    echo "$out"
-    echo "pre-commit-test: FAIL: the hook did not report deploy-path-bypass from infra/roles.tf" >&2
-    exit 1
-fi
+expect_rule "$bypass" .github/workflows/deploy.yml deploy-path-bypass "from infra/roles.tf"
 
 # 4. Secrets: the hook takes every text file, so a staged script with a key fails it and a
 #    clean script passes.
@@ -100,13 +105,7 @@ git_quiet -C "$secrets" init -q
 git_quiet -C "$secrets" add -A
 
 echo "pre-commit-test: hook on a script with a hardcoded key (must fail)"
-status=0
-out="$(cd "$secrets" && pre-commit try-repo "$snapshot" tollgate --files with-key/deploy.sh 2>&1)" || status=$?
-if [[ $status -eq 0 ]] || ! grep -q "hardcoded-secret" <<<"$out"; then
-    echo "$out"
-    echo "pre-commit-test: FAIL: the hook did not report hardcoded-secret in a staged script" >&2
-    exit 1
-fi
+expect_rule "$secrets" with-key/deploy.sh hardcoded-secret "in a staged script"
 
 echo "pre-commit-test: hook on a clean script (must pass)"
 if ! (cd "$secrets" && pre-commit try-repo "$snapshot" tollgate --files clean/deploy.sh); then
