@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Tests .pre-commit-hooks.yaml with the real pre-commit: `pre-commit try-repo` installs the
-# `tollgate` hook (language: rust, so it builds tollgate with cargo) and runs it in a scratch
-# repository, where it must fail on a workflow with findings and pass on a clean one.
+# Tests .pre-commit-hooks.yaml with the real pre-commit: pre-commit installs the `tollgate`
+# hook (language: rust, so it builds tollgate with cargo) and runs it in scratch repositories,
+# where it must fail on files with findings and pass on clean ones.
 #
-# try-repo installs from a committed revision, so the hook is taken from a snapshot of this
+# pre-commit installs from a committed revision, so the hook is taken from a snapshot of this
 # checkout (tracked and untracked, not ignored files) committed in a temporary repository:
-# uncommitted changes to the hook or the code are tested too.
+# uncommitted changes to the hook or the code are tested too. Every case runs
+# `pre-commit run` with a config naming that snapshot and one hook store, so the hook is built
+# once (`pre-commit try-repo` would build it again in a fresh store for every case).
 #
 # Needs `pre-commit` on PATH (.ci/run installs it into a venv). Set TOLLGATE_CI_CACHE to keep
 # the hook's cargo build between runs.
@@ -51,21 +53,39 @@ cp "$root/fixtures/example-repo/.github/workflows/ci.yml" "$consumer/.github/wor
 git_quiet -C "$consumer" init -q
 git_quiet -C "$consumer" add -A
 
-# pre-commit builds the hook with `cargo install`; a shared target dir makes the second
-# install (and later runs) incremental. Keep the hooks' store out of the user's home.
+# pre-commit builds the hook with `cargo install`; the target dir in the cache keeps the
+# dependencies compiled between CI runs. This run's hook store is its own, shared by every
+# case below, so the hook is built once.
 export CARGO_TARGET_DIR="$cache/pre-commit-target"
-export PRE_COMMIT_HOME="$cache/pre-commit-home"
+export PRE_COMMIT_HOME="$work/pre-commit-home"
 # tollgate picks the `github` format under GitHub Actions; this test reads exit codes only.
 unset GITHUB_ACTIONS
 
+rev="$(git -C "$snapshot" rev-parse HEAD)"
+config="$work/pre-commit-config.yaml"
+cat >"$config" <<EOF
+repos:
+  - repo: $snapshot
+    rev: $rev
+    hooks:
+      - id: tollgate
+EOF
+
+# The hook, in repository $1, on the files after it.
+hook_in() {
+    local repo="$1"
+    shift
+    (cd "$repo" && pre-commit run --config "$config" tollgate --files "$@")
+}
+
 try_hook() {
-    (cd "$consumer" && pre-commit try-repo "$snapshot" tollgate --files "$@")
+    hook_in "$consumer" "$@"
 }
 
 # The hook in repository $1 on file $2 must fail and name rule $3 ($4 says where from).
 expect_rule() {
     local status=0 out
-    out="$(cd "$1" && pre-commit try-repo "$snapshot" tollgate --files "$2" 2>&1)" || status=$?
+    out="$(hook_in "$1" "$2" 2>&1)" || status=$?
     if [[ $status -eq 0 ]] || ! grep -q "$3" <<<"$out"; then
         echo "$out"
         echo "pre-commit-test: FAIL: the hook did not report $3 $4" >&2
@@ -73,11 +93,14 @@ expect_rule() {
     fi
 }
 
-echo "pre-commit-test: hook on a workflow with findings (must fail)"
+echo "pre-commit-test: hook on a workflow with findings (must fail; builds the hook)"
+started=$SECONDS
 if try_hook .github/workflows/deploy.yml; then
     echo "pre-commit-test: FAIL: the hook passed on deploy.yml, which has findings" >&2
     exit 1
 fi
+
+echo "pre-commit-test: the hook was built and ran in $((SECONDS - started))s"
 
 echo "pre-commit-test: hook on a clean workflow (must pass)"
 if ! try_hook .github/workflows/ci.yml; then
@@ -108,7 +131,7 @@ echo "pre-commit-test: hook on a script with a hardcoded key (must fail)"
 expect_rule "$secrets" with-key/deploy.sh hardcoded-secret "in a staged script"
 
 echo "pre-commit-test: hook on a clean script (must pass)"
-if ! (cd "$secrets" && pre-commit try-repo "$snapshot" tollgate --files clean/deploy.sh); then
+if ! hook_in "$secrets" clean/deploy.sh; then
     echo "pre-commit-test: FAIL: the hook failed on a clean script" >&2
     exit 1
 fi

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{self, CheckOptions};
 use crate::finding::Severity;
@@ -48,11 +48,22 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Exit 1 when a deploy path is broken.
+        #[arg(long)]
+        fail_on_broken: bool,
     },
     /// Compare live GitHub and AWS IAM settings with the declared policy.
     #[cfg(feature = "drift")]
     Drift(DriftArgs),
-    /// Write a commented starter tollgate.yml.
+    /// Compare live settings with the declared policy (not in this build: see `tollgate drift`).
+    #[cfg(not(feature = "drift"))]
+    #[command(disable_help_flag = true)]
+    Drift {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
+    /// Write a commented starter tollgate.yml, declaring the production environments the
+    /// repository's deploy jobs use.
     Init {
         /// Where to write it.
         #[arg(long, default_value = "tollgate.yml")]
@@ -60,7 +71,17 @@ pub enum Command {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+        /// Also declare this environment, though no deploy job uses it (repeatable).
+        #[arg(long, value_name = "NAME")]
+        environment: Vec<String>,
     },
+    /// Print a shell completion script, e.g. `tollgate completions bash > ~/.local/share/bash-completion/completions/tollgate`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `tollgate man > tollgate.1`.
+    Man,
     /// Print the rule reference (docs/rules.md) generated from the rules' own docs.
     #[command(hide = true)]
     GenerateDocs,
@@ -71,14 +92,67 @@ pub enum FailOn {
     High,
     Medium,
     Low,
+    /// Report only: findings never make the exit code 1 (errors still make it 2).
+    Never,
 }
 
 impl FailOn {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// A severity named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl SeverityArg {
     fn severity(self) -> Severity {
         match self {
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On at a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE` turns it on anywhere.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a report bound for standard output (`to_terminal`) or a file.
+    /// `NO_COLOR` (non-empty) wins over `CLICOLOR_FORCE` (non-empty, not `0`) in `auto`;
+    /// the flag wins over both.
+    fn resolve(self, to_terminal: bool) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR") => false,
+            ColorChoice::Auto
+                if set("CLICOLOR_FORCE")
+                    && std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") =>
+            {
+                true
+            }
+            ColorChoice::Auto => to_terminal,
         }
     }
 }
@@ -94,9 +168,23 @@ pub struct CheckArgs {
     /// Config file (default: tollgate.yml in the scanned folder or repository root).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1.
+    /// Lowest severity that makes the exit code 1; `never` only reports.
     #[arg(long, value_enum, default_value = "low")]
     pub fail_on: FailOn,
+    /// Report only these rules: ids or prefixes (`iam` is every `iam-*` rule), comma-separated
+    /// or repeated.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not report these rules: ids or prefixes, comma-separated or repeated. Wins over
+    /// `--select`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Hide findings below this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+    /// Colour in the human format.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -180,11 +268,24 @@ pub struct BaselineArgs {
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_TROUBLE: u8 = 2;
 
+/// What `tollgate drift` says in a build without the `drift` feature.
+#[cfg(not(feature = "drift"))]
+const DRIFT_MISSING: &str = "tollgate: this build has no `drift` command: it comes with the `drift` cargo feature, which adds the GitHub and AWS SDKs.
+Install it with:
+    cargo install --locked --features drift --git https://github.com/tollgate-dev/tollgate tollgate
+or, from a checkout:
+    cargo install --locked --features drift --path .";
+
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         #[cfg(feature = "drift")]
         Command::Drift(args) => drift(args),
+        #[cfg(not(feature = "drift"))]
+        Command::Drift { .. } => {
+            eprintln!("{DRIFT_MISSING}");
+            ExitCode::from(EXIT_TROUBLE)
+        }
         Command::Baseline(args) => write_baseline(args),
         Command::Rules => {
             let mut text = String::new();
@@ -213,6 +314,7 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             config,
             output,
+            fail_on_broken,
         } => {
             let (found, errors) = crate::paths::collect(&CheckOptions {
                 paths,
@@ -226,23 +328,115 @@ pub fn run(cli: Cli) -> ExitCode {
             if written != ExitCode::SUCCESS || !errors.is_empty() {
                 return ExitCode::from(EXIT_TROUBLE);
             }
+            if fail_on_broken && found.iter().any(crate::paths::DeployPath::is_broken) {
+                return ExitCode::from(EXIT_FINDINGS);
+            }
             ExitCode::SUCCESS
         }
-        Command::Init { output, force } => {
-            if output.exists() && !force {
-                eprintln!(
-                    "tollgate: {} already exists; pass --force to overwrite it",
-                    output.display()
-                );
-                return ExitCode::from(EXIT_TROUBLE);
+        Command::Init {
+            output,
+            force,
+            environment,
+        } => init(&output, force, environment),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tollgate", &mut text);
+            emit(&String::from_utf8_lossy(&text), None)
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut text) {
+                Ok(()) => emit(&String::from_utf8_lossy(&text), None),
+                Err(e) => {
+                    eprintln!("tollgate: cannot render the man page: {e}");
+                    ExitCode::from(EXIT_TROUBLE)
+                }
             }
-            let written = emit(crate::config::TEMPLATE, Some(&output));
-            if written == ExitCode::SUCCESS {
-                eprintln!("tollgate: wrote {}", output.display());
-            }
-            written
         }
     }
+}
+
+/// `tollgate init`: the starter policy, declaring the production environments that the deploy
+/// jobs of the folder it is written to use, and those asked for; it says what it declared.
+fn init(output: &std::path::Path, force: bool, asked: Vec<String>) -> ExitCode {
+    if output.exists() && !force {
+        eprintln!(
+            "tollgate: {} already exists; pass --force to overwrite it",
+            output.display()
+        );
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    let folder = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // The built-in notion of production: the config being written is not there yet.
+    let defaults = crate::config::Config::default();
+    let (found, _) = crate::paths::collect(&CheckOptions {
+        paths: vec![folder],
+        ..CheckOptions::default()
+    });
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for path in &found {
+        if let Some(name) = &path.environment
+            && !seen.iter().any(|(n, _)| n == name)
+        {
+            seen.push((name.clone(), path.workflow.clone()));
+        }
+    }
+    let (production, other): (Vec<_>, Vec<_>) = seen
+        .into_iter()
+        .partition(|(name, _)| defaults.is_production(name));
+    let mut declared: Vec<String> = production.iter().map(|(n, _)| n.clone()).collect();
+    for name in asked {
+        if !declared.contains(&name) {
+            declared.push(name);
+        }
+    }
+    let written = emit(&crate::config::starter(&declared), Some(output));
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    eprintln!("tollgate: wrote {}", output.display());
+    if declared.is_empty() {
+        eprintln!(
+            "tollgate: declared no environment: no deploy job here uses a production one (add one with --environment NAME)"
+        );
+    }
+    for name in &declared {
+        match production.iter().find(|(n, _)| n == name) {
+            Some((_, workflow)) => eprintln!(
+                "tollgate: declared environment {} (deployed to by {}) with the production requirements",
+                escape(name),
+                escape(workflow)
+            ),
+            None => eprintln!(
+                "tollgate: declared environment {} (asked for) with the production requirements",
+                escape(name)
+            ),
+        }
+    }
+    for (name, workflow) in &other {
+        eprintln!(
+            "tollgate: left out environment {} (deployed to by {}): not a production name",
+            escape(name),
+            escape(workflow)
+        );
+    }
+    written
+}
+
+/// Text from a repository, safe to print on a terminal: control characters are escaped.
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 pub fn explain(meta: &rules::RuleMeta) -> String {
@@ -290,10 +484,17 @@ fn check(args: CheckArgs) -> ExitCode {
             Format::Human
         }
     });
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let report = engine::check(&CheckOptions {
+    let color = args
+        .color
+        .resolve(args.output.is_none() && std::io::stdout().is_terminal());
+    let filter = match RuleFilter::new(&args.select, &args.ignore, args.min_severity) {
+        Ok(filter) => filter,
+        Err(message) => {
+            eprintln!("tollgate: {message}");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
+    let mut report = engine::check(&CheckOptions {
         paths: args.paths,
         config: args.config,
         changed_only: args.changed_only,
@@ -301,6 +502,7 @@ fn check(args: CheckArgs) -> ExitCode {
         baseline: args.baseline,
         ..CheckOptions::default()
     });
+    report.findings.retain(|f| filter.keeps(f.rule, f.severity));
     let link_base = github_link_base();
     let options = RenderOptions {
         color,
@@ -328,7 +530,11 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let code = if !report.errors.is_empty() {
         ExitCode::from(EXIT_TROUBLE)
-    } else if report.count_at_or_above(args.fail_on.severity()) > 0 {
+    } else if args
+        .fail_on
+        .severity()
+        .is_some_and(|severity| report.count_at_or_above(severity) > 0)
+    {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
@@ -410,6 +616,67 @@ fn drift(args: DriftArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `--select`, `--ignore` and `--min-severity`: which findings a run reports.
+struct RuleFilter {
+    select: Vec<String>,
+    ignore: Vec<String>,
+    min_severity: Option<Severity>,
+}
+
+impl RuleFilter {
+    /// Every selector must name a rule or a prefix of one, so a typo is an error, not a
+    /// silently empty report.
+    fn new(
+        select: &[String],
+        ignore: &[String],
+        min_severity: Option<SeverityArg>,
+    ) -> Result<Self, String> {
+        let clean = |selectors: &[String]| -> Vec<String> {
+            selectors
+                .iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let filter = Self {
+            select: clean(select),
+            ignore: clean(ignore),
+            min_severity: min_severity.map(SeverityArg::severity),
+        };
+        for selector in filter.select.iter().chain(&filter.ignore) {
+            if !rules::all_meta()
+                .iter()
+                .any(|meta| matches_rule(selector, meta.id))
+            {
+                return Err(format!(
+                    "no rule is `{}` or starts with `{}-` (see `tollgate rules`)",
+                    escape(selector),
+                    escape(selector.trim_end_matches(['-', '*']))
+                ));
+            }
+        }
+        Ok(filter)
+    }
+
+    fn keeps(&self, rule: &str, severity: Severity) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|s| matches_rule(s, rule)))
+            && !self.ignore.iter().any(|s| matches_rule(s, rule))
+            && self.min_severity.is_none_or(|min| severity >= min)
+    }
+}
+
+/// A selector is a rule id, or a prefix of ids ending at a `-` (`iam`, `iam-`, `iam-*`,
+/// `deploy-path`), as ruff takes `E` or `E4`; `all` is every rule.
+fn matches_rule(selector: &str, rule: &str) -> bool {
+    let prefix = selector.trim_end_matches('*').trim_end_matches('-');
+    selector == "all"
+        || rule == selector
+        || (!prefix.is_empty()
+            && rule
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('-')))
 }
 
 /// `FORMAT=FILE` for `--also`.

@@ -18,7 +18,12 @@ pub enum PathsFormat {
     Text,
     Mermaid,
     Dot,
+    /// Versioned JSON (`docs/paths.schema.json`).
+    Json,
 }
+
+/// The version of `paths --format json`; it changes when a field does.
+pub const JSON_VERSION: u64 = 1;
 
 /// One link of a path: what it is, and what is wrong with it, if anything.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct DeployPath {
     pub workflow: String,
     pub job: String,
     pub line: usize,
+    /// The environment the job names, as written (`None` without one).
+    pub environment: Option<String>,
     pub links: Vec<Link>,
 }
 
@@ -208,6 +215,7 @@ pub fn collect(options: &CheckOptions) -> (Vec<DeployPath>, Vec<FileError>) {
                     workflow: file.path.clone(),
                     job: job.id.to_string(),
                     line,
+                    environment: environment.map(str::to_string),
                     links,
                 });
             }
@@ -230,7 +238,38 @@ pub fn render(paths: &[DeployPath], format: PathsFormat) -> String {
         PathsFormat::Text => text(paths),
         PathsFormat::Mermaid => mermaid(paths),
         PathsFormat::Dot => dot(paths),
+        PathsFormat::Json => json(paths),
     }
+}
+
+fn json(paths: &[DeployPath]) -> String {
+    let entries: Vec<serde_json::Value> = paths
+        .iter()
+        .map(|path| {
+            serde_json::json!({
+                "workflow": path.workflow,
+                "job": path.job,
+                "line": path.line,
+                "environment": path.environment,
+                "broken": path.is_broken(),
+                "links": path.links.iter().map(|link| serde_json::json!({
+                    "label": link.label,
+                    "broken": link.broken,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let report = serde_json::json!({
+        "version": JSON_VERSION,
+        "paths": entries,
+        "summary": {
+            "paths": paths.len(),
+            "broken": paths.iter().filter(|p| p.is_broken()).count(),
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn text(paths: &[DeployPath]) -> String {

@@ -301,7 +301,11 @@ fn human_shows_a_code_frame_and_a_summary_without_colour_off_a_terminal() {
             "{text}"
         );
         assert!(text.contains("^^^^"), "{text}");
-        let summary = text.lines().last().unwrap_or_default();
+        // The summary line, then the per-rule tally.
+        let summary = text
+            .lines()
+            .find(|l| l.contains(" files scanned; "))
+            .unwrap_or_default();
         assert!(summary_line.is_match(summary), "summary line: {summary}");
     }
 }

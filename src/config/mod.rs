@@ -10,8 +10,39 @@ use crate::finding::Severity;
 use crate::rules;
 use crate::source::{FileError, FileKind, Node, SourceFile, yaml};
 
-/// The commented starter policy `tollgate init` writes.
-pub const TEMPLATE: &str = include_str!("template.yml");
+/// The commented starter policy `tollgate init` writes; `@ENVIRONMENTS@` is where
+/// [`starter`] puts the environments it declares.
+const TEMPLATE: &str = include_str!("template.yml");
+
+/// The starter policy declaring `environments` (each with the production requirements), or,
+/// when there are none, an empty mapping with a commented example: `init` declares only what
+/// it saw in the repository or was asked for, since a declared environment is taken as
+/// existing and would hide `deploy-path-undeclared`.
+pub fn starter(environments: &[String]) -> String {
+    const REQUIREMENTS: &str =
+        "required_reviewers: []            # team slugs or user logins, e.g. [platform-team]
+min_reviewers: 1
+prevent_self_review: true
+admins_can_bypass: false
+deployment_branches: restricted   # restricted | protected | [main, \"release/*\"]
+min_wait_timer: 0                 # minutes
+";
+    let mut block = String::new();
+    if environments.is_empty() {
+        block.push_str("  {}   # none seen in the repository; for example:\n  # production:\n");
+        for line in REQUIREMENTS.lines() {
+            block.push_str(&format!("  #   {line}\n"));
+        }
+    }
+    for name in environments {
+        // A JSON string is a YAML scalar, whatever the name holds.
+        block.push_str(&format!("  {}:\n", serde_json::Value::String(name.clone())));
+        for line in REQUIREMENTS.lines() {
+            block.push_str(&format!("    {line}\n"));
+        }
+    }
+    TEMPLATE.replace("@ENVIRONMENTS@\n", &block)
+}
 
 /// Names the config file may have, in the order they are looked for.
 pub const CONFIG_NAMES: [&str; 3] = ["tollgate.yml", "tollgate.yaml", ".github/tollgate.yml"];
@@ -624,9 +655,12 @@ mod tests {
 
     #[test]
     fn the_starter_template_is_valid() {
-        let (config, errors) = parse(TEMPLATE, "tollgate.yml");
+        let (config, errors) = parse(&starter(&[]), "tollgate.yml");
         assert!(errors.is_empty(), "{errors:?}");
-        assert!(config.requirement_for("production").is_some());
+        assert!(config.declared_environments().next().is_none());
+        let (config, errors) = parse(&starter(&["prod: \"eu\"".into()]), "tollgate.yml");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(config.requirement_for("prod: \"eu\"").is_some());
         assert_eq!(config.max_credential_ttl, 3600);
     }
 

@@ -180,5 +180,23 @@ pub fn render(report: &Report, color: bool) -> String {
         report.errors.len(),
         if report.errors.len() == 1 { "" } else { "s" },
     ));
+    out.push_str(&tally(report));
+    out
+}
+
+/// The per-rule tally after the summary: most frequent rule first, as ruff's `--statistics`.
+fn tally(report: &Report) -> String {
+    let mut by_rule: HashMap<&str, (usize, Severity)> = HashMap::new();
+    for finding in &report.findings {
+        let entry = by_rule.entry(finding.rule).or_insert((0, finding.severity));
+        entry.0 += 1;
+        entry.1 = entry.1.max(finding.severity);
+    }
+    let mut rows: Vec<_> = by_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let mut out = String::new();
+    for (rule, (count, highest)) in rows {
+        out.push_str(&format!("{count:>5}  {rule:<28} {}\n", highest.as_str()));
+    }
     out
 }
