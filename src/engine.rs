@@ -32,6 +32,100 @@ pub struct CheckOptions {
     /// Hold every declaration document in memory (drift compares all of them), not only
     /// those other files' rules read.
     pub keep_all_declarations: bool,
+    /// Folders not to read: repositories nested under the paths, each judged on its own
+    /// (see [`repositories`]).
+    pub exclude: Vec<PathBuf>,
+    /// The folder paths are shown relative to, when not the scan root of `paths` (a nested
+    /// repository is shown as part of the run that found it).
+    pub display_root: Option<PathBuf>,
+}
+
+/// Whether a folder is a repository of its own: it holds a config file or is a git checkout.
+/// Nothing inside a `.github` folder is (a workflow may be called `tollgate.yml`).
+fn is_repository(dir: &Path) -> bool {
+    !dir.components().any(|c| c.as_os_str() == ".github")
+        && (dir.join(".git").exists() || config::CONFIG_NAMES.iter().any(|n| dir.join(n).is_file()))
+}
+
+/// One run per repository: each file is judged with the config, and in the context, of the
+/// repository it belongs to, the nearest folder above it that holds a `tollgate.yml` (or
+/// `tollgate.yaml`, `.github/tollgate.yml`) or is a git checkout, as `--changed-only` finds
+/// it. `check fixtures/` thus reads `fixtures/example-repo/tollgate.yml` for the files under
+/// `fixtures/example-repo/`. With `--config`, that one config applies to every file.
+pub fn repositories(options: &CheckOptions) -> Vec<CheckOptions> {
+    if options.config.is_some() {
+        return vec![options.clone()];
+    }
+    if options.changed_only {
+        // The given files, grouped by their repository.
+        let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+        for path in &options.paths {
+            let context = discover::context_root(std::slice::from_ref(path));
+            match groups.iter_mut().find(|(c, _)| *c == context) {
+                Some((_, paths)) => paths.push(path.clone()),
+                None => groups.push((context, vec![path.clone()])),
+            }
+        }
+        if groups.len() <= 1 {
+            return vec![options.clone()];
+        }
+        return groups
+            .into_iter()
+            .map(|(_, paths)| CheckOptions {
+                paths,
+                ..options.clone()
+            })
+            .collect();
+    }
+    let root = discover::scan_root(&options.paths);
+    let mut nested: Vec<PathBuf> = Vec::new();
+    for input in options.paths.iter().filter(|p| p.is_dir()) {
+        let walk = ignore::WalkBuilder::new(input)
+            .hidden(false)
+            .filter_entry(|entry| {
+                !matches!(
+                    entry.file_name().to_str(),
+                    Some(".git" | "node_modules" | "vendor" | ".terraform")
+                )
+            })
+            .build();
+        for entry in walk.flatten() {
+            let dir = entry.path();
+            if entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && is_repository(dir)
+            {
+                nested.push(dir.to_path_buf());
+            }
+        }
+    }
+    if nested.is_empty() {
+        return vec![options.clone()];
+    }
+    nested.sort();
+    nested.dedup();
+    // Each repository leaves out the ones nested in it.
+    let inside = |outer: &Path| -> Vec<PathBuf> {
+        nested
+            .iter()
+            .filter(|n| n.as_path() != outer && n.starts_with(outer))
+            .cloned()
+            .collect()
+    };
+    let mut runs = vec![CheckOptions {
+        exclude: nested.clone(),
+        display_root: Some(root.clone()),
+        ..options.clone()
+    }];
+    for folder in &nested {
+        runs.push(CheckOptions {
+            paths: vec![folder.clone()],
+            exclude: inside(folder),
+            display_root: Some(root.clone()),
+            ..options.clone()
+        });
+    }
+    runs
 }
 
 /// In a changed-files run, the files (and folders) the report is about; the rest of the
@@ -72,6 +166,8 @@ pub struct Report {
     pub files: HashMap<String, SourceFile>,
     /// The declaration documents every rule could see.
     pub repo: RepoContext,
+    /// Those of the other repositories under the paths (see [`repositories`]).
+    pub more_repos: Vec<RepoContext>,
     pub files_scanned: usize,
     /// Findings hidden because the baseline lists them.
     pub baselined: usize,
@@ -80,7 +176,10 @@ pub struct Report {
 impl Report {
     /// A file's text by display path, for code frames.
     pub fn file(&self, path: &str) -> Option<&SourceFile> {
-        self.files.get(path).or_else(|| self.repo.file(path))
+        self.files
+            .get(path)
+            .or_else(|| self.repo.file(path))
+            .or_else(|| self.more_repos.iter().find_map(|repo| repo.file(path)))
     }
 
     pub fn count_at_or_above(&self, severity: Severity) -> usize {
@@ -157,10 +256,17 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     {
         return prepare_changed(&options, &context);
     }
-    let root = discover::scan_root(&options.paths);
-    let (config, mut errors) = load_config(&options, &root);
+    let scan_root = discover::scan_root(&options.paths);
+    let root = options.display_root.clone().unwrap_or(scan_root.clone());
+    let (config, mut errors) = load_config(&options, &scan_root);
     let all_text = reads_all_text(&config);
-    let (candidates, walk_errors) = discover::walk(&options.paths, &root, &config.ignore, all_text);
+    let (mut candidates, walk_errors) =
+        discover::walk(&options.paths, &root, &config.ignore, all_text);
+    if !options.exclude.is_empty() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let excluded: Vec<PathBuf> = options.exclude.iter().map(|e| cwd.join(e)).collect();
+        candidates.retain(|c| !excluded.iter().any(|e| cwd.join(&c.fs_path).starts_with(e)));
+    }
     errors.extend(walk_errors);
     // Declarations (environments, roles, policy) are read first and kept, so every rule can
     // see the rest of the repository; the many workflows are then read, checked and dropped
@@ -369,7 +475,39 @@ impl Checked {
     }
 }
 
+/// Checks every repository under the paths (see [`repositories`]), each with its own config,
+/// in one report.
 pub fn check(options: &CheckOptions) -> Report {
+    let mut runs = repositories(options).into_iter();
+    let Some(first) = runs.next() else {
+        return check_repository(options);
+    };
+    let mut report = check_repository(&first);
+    for run in runs {
+        let more = check_repository(&run);
+        report.findings.extend(more.findings);
+        report.errors.extend(more.errors);
+        report.files.extend(more.files);
+        report.files_scanned += more.files_scanned;
+        report.baselined += more.baselined;
+        report.more_repos.push(more.repo);
+        report.more_repos.extend(more.more_repos);
+    }
+    report.findings.sort_by(|a, b| {
+        (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
+            &b.region.path,
+            b.region.line,
+            b.region.column,
+            b.rule,
+        ))
+    });
+    report
+        .errors
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    report
+}
+
+fn check_repository(options: &CheckOptions) -> Report {
     let Prepared {
         root,
         config,
@@ -465,6 +603,7 @@ pub fn check(options: &CheckOptions) -> Report {
         errors,
         files: kept,
         repo,
+        more_repos: Vec::new(),
         files_scanned,
         baselined,
     }
@@ -532,6 +671,9 @@ fn check_file_with<'a>(
         .filter(|finding| {
             if finding.region.path == file.path {
                 return !suppressions.suppresses(finding);
+            }
+            if suppressions.suppresses_related(finding, &file.path) {
+                return false;
             }
             let Some(other) = repo.file(&finding.region.path) else {
                 return true;

@@ -172,8 +172,21 @@ fn role_and_trust_links(repo: &RepoContext, job: &Job, environment: Option<&str>
     links
 }
 
-/// Every deploy path under the given paths, plus the files that could not be read.
+/// Every deploy path under the given paths, plus the files that could not be read; each
+/// repository under the paths judged with its own config, as `check` does.
 pub fn collect(options: &CheckOptions) -> (Vec<DeployPath>, Vec<FileError>) {
+    let mut paths = Vec::new();
+    let mut errors = Vec::new();
+    for run in engine::repositories(options) {
+        let (found, failed) = collect_repository(&run);
+        paths.extend(found);
+        errors.extend(failed);
+    }
+    paths.sort_by(|a, b| (&a.workflow, a.line).cmp(&(&b.workflow, b.line)));
+    (paths, errors)
+}
+
+fn collect_repository(options: &CheckOptions) -> (Vec<DeployPath>, Vec<FileError>) {
     let Prepared {
         config,
         mut errors,

@@ -1,5 +1,7 @@
 //! Inline suppression: `# tollgate: ignore[rule-id, …] reason` on the finding's line or the
-//! line above. A suppression must say why; one without a reason suppresses nothing and is
+//! line above. In a workflow, one on a job's key line (or the line above it) covers every
+//! finding of that job, and one in the comment block that opens the file covers the whole
+//! workflow. A suppression must say why; one without a reason suppresses nothing and is
 //! itself reported, so silenced findings stay reviewable.
 
 use std::collections::HashMap;
@@ -8,6 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::{self, Finding, Location};
+use crate::model::Workflow;
 use crate::rules::meta::suppression_without_reason;
 use crate::source::{Route, SourceFile, Span};
 
@@ -25,6 +28,9 @@ pub struct Suppression {
 #[derive(Default)]
 pub struct Suppressions {
     by_line: HashMap<usize, Suppression>,
+    /// Lines (first, last) a suppression covers beyond its own line and the next: a job's,
+    /// or the whole workflow's; with the line of the comment.
+    scopes: Vec<(usize, usize, usize)>,
 }
 
 pub fn scan(file: &SourceFile) -> Suppressions {
@@ -69,20 +75,83 @@ pub fn scan(file: &SourceFile) -> Suppressions {
         }
         offset += line.len();
     }
+    if file.kind == crate::source::FileKind::Workflow && !suppressions.by_line.is_empty() {
+        suppressions.scopes = scopes(file, &suppressions.by_line);
+    }
     suppressions
+}
+
+/// The job and workflow scopes of a workflow's suppressions.
+fn scopes(file: &SourceFile, by_line: &HashMap<usize, Suppression>) -> Vec<(usize, usize, usize)> {
+    let mut scopes = Vec::new();
+    let last_line = file.text.lines().count().max(1);
+    // The comment block that opens the file (blank lines and a `---` allowed in it).
+    for (index, line) in file.text.lines().enumerate() {
+        let trimmed = line.trim();
+        if !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed == "---") {
+            break;
+        }
+        if by_line.contains_key(&(index + 1)) {
+            scopes.push((1, last_line, index + 1));
+        }
+    }
+    let Some(workflow) = Workflow::new(file) else {
+        return scopes;
+    };
+    for job in workflow.jobs() {
+        let Some(key) = workflow.root.key_span(&job.route) else {
+            continue;
+        };
+        let first = file.position(key.start).line;
+        // The span's end is exclusive: its last byte is the job's last line.
+        let last = file
+            .position(job.node.span.end.max(key.end).saturating_sub(1))
+            .line;
+        for line in [first, first.saturating_sub(1)] {
+            if line > 0 && by_line.contains_key(&line) {
+                scopes.push((first, last, line));
+            }
+        }
+    }
+    scopes
 }
 
 impl Suppressions {
     fn applying(&self, line: usize, rule: &str) -> Option<&Suppression> {
+        let names = |s: &&Suppression| s.rules.iter().any(|r| r == rule || r == "all");
         [line, line.saturating_sub(1)]
             .iter()
             .filter_map(|l| self.by_line.get(l))
+            .find(names)
+            .or_else(|| self.scoped(line, rule))
+    }
+
+    /// A job or workflow suppression naming `rule` whose scope holds `line`.
+    fn scoped(&self, line: usize, rule: &str) -> Option<&Suppression> {
+        self.scopes
+            .iter()
+            .filter(|(first, last, _)| (*first..=*last).contains(&line))
+            .filter_map(|(_, _, at)| self.by_line.get(at))
             .find(|s| s.rules.iter().any(|r| r == rule || r == "all"))
     }
 
     pub fn suppresses(&self, finding: &Finding) -> bool {
         self.applying(finding.region.line, finding.rule)
             .is_some_and(|s| !s.reason.is_empty())
+    }
+
+    /// Whether a job or workflow suppression in file `path` covers a finding that lies in
+    /// another file but concerns a job there (a related location in the scope): a trust
+    /// policy reached from a suppressed job.
+    pub fn suppresses_related(&self, finding: &Finding, path: &str) -> bool {
+        finding
+            .related
+            .iter()
+            .filter(|r| r.region.path == path)
+            .any(|r| {
+                self.scoped(r.region.line, finding.rule)
+                    .is_some_and(|s| !s.reason.is_empty())
+            })
     }
 
     /// One finding per suppression comment that gives no reason.
