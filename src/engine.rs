@@ -40,11 +40,10 @@ pub struct CheckOptions {
     pub display_root: Option<PathBuf>,
 }
 
-/// Whether a folder is a repository of its own: it holds a config file or is a git checkout.
-/// Nothing inside a `.github` folder is (a workflow may be called `tollgate.yml`).
+/// Whether a folder is a repository of its own: it holds a config file or is a git checkout
+/// (as [`discover::context_root`] has it).
 fn is_repository(dir: &Path) -> bool {
-    !dir.components().any(|c| c.as_os_str() == ".github")
-        && (dir.join(".git").exists() || config::CONFIG_NAMES.iter().any(|n| dir.join(n).is_file()))
+    dir.join(".git").exists() || config::held_by(dir).is_some()
 }
 
 /// One run per repository: each file is judged with the config, and in the context, of the
@@ -56,28 +55,46 @@ pub fn repositories(options: &CheckOptions) -> Vec<CheckOptions> {
     if options.config.is_some() {
         return vec![options.clone()];
     }
-    if options.changed_only {
-        // The given files, grouped by their repository.
-        let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
-        for path in &options.paths {
-            let context = discover::context_root(std::slice::from_ref(path));
-            match groups.iter_mut().find(|(c, _)| *c == context) {
-                Some((_, paths)) => paths.push(path.clone()),
-                None => groups.push((context, vec![path.clone()])),
-            }
+    // The given paths, grouped by the repository each lies in.
+    let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+    for path in &options.paths {
+        let context = discover::context_root(std::slice::from_ref(path));
+        match groups.iter_mut().find(|(c, _)| *c == context) {
+            Some((_, paths)) => paths.push(path.clone()),
+            None => groups.push((context, vec![path.clone()])),
         }
-        if groups.len() <= 1 {
-            return vec![options.clone()];
-        }
-        return groups
-            .into_iter()
-            .map(|(_, paths)| CheckOptions {
-                paths,
-                ..options.clone()
-            })
-            .collect();
     }
-    let root = discover::scan_root(&options.paths);
+    if groups.len() <= 1 {
+        return if options.changed_only {
+            vec![options.clone()]
+        } else {
+            nested_repositories(options)
+        };
+    }
+    let display_root = discover::scan_root(&options.paths);
+    groups
+        .into_iter()
+        .flat_map(|(_, paths)| {
+            let group = CheckOptions {
+                paths,
+                display_root: Some(display_root.clone()),
+                ..options.clone()
+            };
+            if options.changed_only {
+                vec![group]
+            } else {
+                nested_repositories(&group)
+            }
+        })
+        .collect()
+}
+
+/// A full run over folders: the repositories nested in them, each on its own, and the rest.
+fn nested_repositories(options: &CheckOptions) -> Vec<CheckOptions> {
+    let root = options
+        .display_root
+        .clone()
+        .unwrap_or_else(|| discover::scan_root(&options.paths));
     let mut nested: Vec<PathBuf> = Vec::new();
     for input in options.paths.iter().filter(|p| p.is_dir()) {
         let walk = ignore::WalkBuilder::new(input)

@@ -186,6 +186,39 @@ fn full_and_changed_only_runs_judge_a_line_with_the_same_config() {
         "{both:#}"
     );
 
+    // A full run of a folder inside the nested repository, or of its file, reads its config
+    // too; so does a full run naming files of both repositories.
+    for args in [
+        &["svc/.github"][..],
+        &["svc/.github/workflows/inner.yml"][..],
+        &[
+            ".github/workflows/outer.yml",
+            "svc/.github/workflows/inner.yml",
+        ][..],
+    ] {
+        let (_, report) = repo.check_json(args);
+        assert_eq!(
+            severity_of(
+                &report,
+                "excessive-permissions",
+                "svc/.github/workflows/inner.yml",
+                2
+            ),
+            inner_full,
+            "{args:?}: {report:#}"
+        );
+    }
+    // A workflow called `tollgate.yml` is not a config, whichever folder is checked.
+    repo.write(".github/workflows/tollgate.yml", workflow);
+    for args in [
+        &[".github/workflows"][..],
+        &["--changed-only", ".github/workflows/tollgate.yml"][..],
+    ] {
+        let (status, report) = repo.check_json(args);
+        assert_eq!(status, 1, "{args:?}: {report:#}");
+        assert!(support::errors(&report).is_empty(), "{args:?}: {report:#}");
+    }
+
     // `check fixtures/` reads fixtures/example-repo/tollgate.yml (it raises
     // excessive-permissions to high), as `--changed-only` on the file does.
     let full = json(&in_project(&["check", "fixtures/", "--format", "json"]));

@@ -225,18 +225,32 @@ impl Config {
 
 /// Finds the config: `--config` when given, else the first of [`CONFIG_NAMES`] in the scanned
 /// folder, else in the scan root.
+/// The config file a folder holds, if any. A folder inside `.github` holds none: a workflow
+/// may be called `tollgate.yml`.
+pub fn held_by(dir: &Path) -> Option<PathBuf> {
+    if dir.components().any(|c| c.as_os_str() == ".github") {
+        return None;
+    }
+    CONFIG_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+}
+
 pub fn locate(explicit: Option<&Path>, inputs: &[PathBuf], root: &Path) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_path_buf());
     }
     let mut folders: Vec<PathBuf> = inputs.iter().filter(|p| p.is_dir()).cloned().collect();
+    // The repository the first path lies in, as `--changed-only` finds it, when it is inside
+    // the scan root: `check svc/src` reads `svc/tollgate.yml`.
+    if let Some(context) = crate::source::discover::context_root(&inputs[..inputs.len().min(1)])
+        && context.starts_with(root)
+    {
+        folders.push(context);
+    }
     folders.push(root.to_path_buf());
-    folders.iter().find_map(|folder| {
-        CONFIG_NAMES
-            .iter()
-            .map(|name| folder.join(name))
-            .find(|path| path.is_file())
-    })
+    folders.iter().find_map(|folder| held_by(folder))
 }
 
 /// Reads and validates a config file. Every problem is returned; what could be read is kept.

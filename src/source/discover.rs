@@ -58,12 +58,7 @@ pub fn context_root(inputs: &[PathBuf]) -> Option<PathBuf> {
     };
     start
         .ancestors()
-        .find(|dir| {
-            dir.join(".git").exists()
-                || crate::config::CONFIG_NAMES
-                    .iter()
-                    .any(|name| dir.join(name).is_file())
-        })
+        .find(|dir| dir.join(".git").exists() || crate::config::held_by(dir).is_some())
         .map(Path::to_path_buf)
 }
 
