@@ -94,7 +94,7 @@ impl Report {
 pub fn load_config(options: &CheckOptions, root: &Path) -> (Config, Vec<FileError>) {
     match config::locate(options.config.as_deref(), &options.paths, root) {
         Some(path) => {
-            if options.config.is_some() && !path.is_file() {
+            if options.config.is_some() && !path.exists() {
                 let error = FileError {
                     path: path.to_string_lossy().into_owned(),
                     line: None,

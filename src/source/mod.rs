@@ -1,6 +1,7 @@
 //! Files found, classified and parsed once into spanned documents.
 
 pub mod discover;
+pub mod fsio;
 pub mod hcl;
 pub mod hcl1;
 pub mod json;
