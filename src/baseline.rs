@@ -74,6 +74,11 @@ impl Baseline {
         self.fingerprints.contains(fingerprint)
     }
 
+    /// Every fingerprint listed, in no order.
+    pub fn fingerprints(&self) -> impl Iterator<Item = &str> {
+        self.fingerprints.iter().map(String::as_str)
+    }
+
     pub fn len(&self) -> usize {
         self.fingerprints.len()
     }

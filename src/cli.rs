@@ -112,6 +112,11 @@ pub struct CheckArgs {
     /// Hide findings listed in this baseline file (written by `tollgate baseline`).
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// A git revision (a pull request's base, e.g. `origin/main`): tollgate.yml and the
+    /// baseline are compared with their versions there, and whatever the change weakens is
+    /// reported as `policy-weakened`.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 #[cfg(feature = "drift")]
@@ -299,6 +304,7 @@ fn check(args: CheckArgs) -> ExitCode {
         changed_only: args.changed_only,
         keep_sources: format == Format::Human || args.also.iter().any(|(f, _)| *f == Format::Human),
         baseline: args.baseline,
+        base: args.base,
         ..CheckOptions::default()
     });
     let link_base = github_link_base();
