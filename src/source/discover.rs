@@ -368,10 +368,9 @@ impl Walk<'_> {
             }
         } else if !file_type.is_dir()
             && let Some(kind) = fsio::special_kind(file_type)
+            && self.seen.insert(path.to_path_buf())
         {
-            if self.seen.insert(path.to_path_buf()) {
-                self.error(path, format!("is {kind}, not a regular file; not read"));
-            }
+            self.error(path, format!("is {kind}, not a regular file; not read"));
         }
     }
 
