@@ -11,7 +11,8 @@
 #
 # Inputs arrive as INPUT_* variables (action.yml maps them): INPUT_PATHS (whitespace-separated),
 # INPUT_CONFIG, INPUT_FAIL_ON (high|medium|low|never), INPUT_BASELINE, INPUT_SARIF,
-# INPUT_CHANGED_ONLY (true|false).
+# INPUT_CHANGED_ONLY (true|false), INPUT_BASE (a git revision; on pull requests with
+# changed-only, the base branch by default).
 set -euo pipefail
 
 action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set; this script is run by action.yml}"
@@ -98,6 +99,19 @@ run() {
     fi
 
     cd "${GITHUB_WORKSPACE:-.}"
+    # On a pull request, the policy and baseline are judged against the base branch's: a
+    # change that weakens them is reported (policy-weakened) rather than obeyed in silence.
+    local base="${INPUT_BASE:-}"
+    if [[ -z "$base" && -n "${GITHUB_BASE_REF:-}" && "${INPUT_CHANGED_ONLY:-false}" == "true" ]]; then
+        base="origin/$GITHUB_BASE_REF"
+        if ! git rev-parse --verify --quiet "$base^{commit}" >/dev/null 2>&1; then
+            git fetch --no-tags --depth=1 origin \
+                "+refs/heads/$GITHUB_BASE_REF:refs/remotes/origin/$GITHUB_BASE_REF" >/dev/null 2>&1 || true
+        fi
+    fi
+    if [[ -n "$base" ]]; then
+        args+=(--base "$base")
+    fi
     local sarif="${INPUT_SARIF:-tollgate.sarif}"
     mkdir -p "$(dirname "$sarif")"
     local summary="${RUNNER_TEMP:-$home}/tollgate-summary.md"

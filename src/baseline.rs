@@ -15,6 +15,9 @@ use crate::engine::Report;
 
 pub const VERSION: u32 = 1;
 
+/// Far more than the fingerprints of any real repository's findings.
+pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
+
 #[derive(Serialize, Deserialize)]
 struct Document {
     version: u32,
@@ -40,10 +43,12 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "baseline file not found".to_string(),
-            _ => format!("cannot read baseline: {e}"),
-        })?;
+        if !path.exists() {
+            return Err("baseline file not found".to_string());
+        }
+        // A FIFO or device is refused, not waited on or read without end.
+        let text = crate::source::fsio::read_text(path, MAX_BASELINE_BYTES)
+            .map_err(|e| format!("cannot use this baseline: {e}"))?;
         Self::parse(&text)
     }
 
@@ -67,6 +72,11 @@ impl Baseline {
 
     pub fn contains(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
+    }
+
+    /// Every fingerprint listed, in no order.
+    pub fn fingerprints(&self) -> impl Iterator<Item = &str> {
+        self.fingerprints.iter().map(String::as_str)
     }
 
     pub fn len(&self) -> usize {

@@ -200,6 +200,11 @@ pub struct CheckArgs {
     /// Hide findings listed in this baseline file (written by `tollgate baseline`).
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// A git revision (a pull request's base, e.g. `origin/main`): tollgate.yml and the
+    /// baseline are compared with their versions there, and whatever the change weakens is
+    /// reported as `policy-weakened`.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 #[cfg(feature = "drift")]
@@ -323,7 +328,7 @@ pub fn run(cli: Cli) -> ExitCode {
             });
             let written = emit(&crate::paths::render(&found, format), output.as_deref());
             for error in &errors {
-                eprintln!("tollgate: {}: {}", error.path, error.message);
+                say(&error.path, &error.message);
             }
             if written != ExitCode::SUCCESS || !errors.is_empty() {
                 return ExitCode::from(EXIT_TROUBLE);
@@ -500,6 +505,7 @@ fn check(args: CheckArgs) -> ExitCode {
         changed_only: args.changed_only,
         keep_sources: format == Format::Human || args.also.iter().any(|(f, _)| *f == Format::Human),
         baseline: args.baseline,
+        base: args.base,
         ..CheckOptions::default()
     });
     report.findings.retain(|f| filter.keeps(f.rule, f.severity));
@@ -525,7 +531,7 @@ fn check(args: CheckArgs) -> ExitCode {
     if format != Format::Human {
         // Machine formats keep stdout clean; a person still deserves to hear about errors.
         for error in &report.errors {
-            eprintln!("tollgate: {}: {}", error.path, error.message);
+            say(&error.path, &error.message);
         }
     }
     let code = if !report.errors.is_empty() {
@@ -578,15 +584,15 @@ fn drift(args: DriftArgs) -> ExitCode {
     } else {
         let mut reports = Vec::new();
         for path in &args.merge {
-            let parsed = std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
+            // A FIFO or device is refused, not waited on.
+            let parsed = crate::source::fsio::read_text(path, crate::baseline::MAX_BASELINE_BYTES)
                 .and_then(|text| {
                     serde_json::from_str::<DriftReport>(&text).map_err(|e| e.to_string())
                 });
             match parsed {
                 Ok(report) => reports.push(report),
                 Err(e) => {
-                    eprintln!("tollgate: cannot merge {}: {e}", path.display());
+                    say(&format!("cannot merge {}", path.display()), &e);
                     return ExitCode::from(EXIT_TROUBLE);
                 }
             }
@@ -601,10 +607,10 @@ fn drift(args: DriftArgs) -> ExitCode {
         return written;
     }
     for skipped in &report.skipped {
-        eprintln!("tollgate: {}: {}", skipped.target, skipped.reason);
+        say(&skipped.target, &skipped.reason);
     }
     for error in &report.errors {
-        eprintln!("tollgate: {}: {}", error.path, error.message);
+        say(&error.path, &error.message);
     }
     let failing = report.controls.iter().any(|c| {
         c.status == Status::Drifted || (args.fail_on_unknown && c.status == Status::Unknown)
@@ -679,6 +685,17 @@ fn matches_rule(selector: &str, rule: &str) -> bool {
                 .is_some_and(|rest| rest.starts_with('-')))
 }
 
+/// One problem on standard error. The path and message come from files and APIs: control
+/// characters are shown as escapes, so no line can start with a workflow command
+/// (`::add-mask::`) that the Actions runner, which reads stderr too, would obey.
+fn say(subject: &str, message: &str) {
+    eprintln!(
+        "tollgate: {}: {}",
+        crate::escape::visible(subject),
+        crate::escape::visible(message)
+    );
+}
+
 /// `FORMAT=FILE` for `--also`.
 fn parse_also(text: &str) -> Result<(Format, PathBuf), String> {
     let Some((format, path)) = text.split_once('=') else {
@@ -712,7 +729,7 @@ fn write_baseline(args: BaselineArgs) -> ExitCode {
         ..CheckOptions::default()
     });
     for error in &report.errors {
-        eprintln!("tollgate: {}: {}", error.path, error.message);
+        say(&error.path, &error.message);
     }
     let written = emit(&crate::baseline::render(&report), args.output.as_deref());
     if written != ExitCode::SUCCESS {
@@ -740,7 +757,7 @@ fn emit_report(
     path: Option<&std::path::Path>,
 ) -> ExitCode {
     let result = match path {
-        Some(path) => std::fs::File::create(path).and_then(|file| {
+        Some(path) => crate::source::fsio::create_output(path).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
             output::write(report, format, options, &mut out)?;
             out.flush()
@@ -756,7 +773,8 @@ fn emit_report(
 /// Writes to a file or stdout.
 fn emit(text: &str, path: Option<&std::path::Path>) -> ExitCode {
     let result = match path {
-        Some(path) => std::fs::write(path, text),
+        Some(path) => crate::source::fsio::create_output(path)
+            .and_then(|mut file| file.write_all(text.as_bytes()).and_then(|()| file.flush())),
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout

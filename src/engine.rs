@@ -38,6 +38,9 @@ pub struct CheckOptions {
     /// The folder paths are shown relative to, when not the scan root of `paths` (a nested
     /// repository is shown as part of the run that found it).
     pub display_root: Option<PathBuf>,
+    /// A git revision (`--base`): `tollgate.yml` and the baseline are compared with their
+    /// versions there, and what the change weakens is reported as `policy-weakened`.
+    pub base: Option<String>,
 }
 
 /// Whether a folder is a repository of its own: it holds a config file or is a git checkout
@@ -210,7 +213,7 @@ impl Report {
 pub fn load_config(options: &CheckOptions, root: &Path) -> (Config, Vec<FileError>) {
     match config::locate(options.config.as_deref(), &options.paths, root) {
         Some(path) => {
-            if options.config.is_some() && !path.is_file() {
+            if options.config.is_some() && !path.exists() {
                 let error = FileError {
                     path: path.to_string_lossy().into_owned(),
                     line: None,
@@ -600,6 +603,16 @@ fn check_repository(options: &CheckOptions) -> Report {
         findings.retain(|f| !baseline.contains(&f.fingerprint));
     }
     let baselined = before - findings.len();
+    // After the focus and the baseline: the change under review cannot hide these.
+    if let Some(base) = &options.base {
+        let (weakened, sources, base_errors) =
+            policy_change::weakenings(options, &root, &config, base, &repo);
+        findings.extend(weakened);
+        errors.extend(base_errors);
+        if options.keep_sources {
+            kept.extend(sources.into_iter().map(|file| (file.path.clone(), file)));
+        }
+    }
     findings.sort_by(|a, b| {
         (&a.region.path, a.region.line, a.region.column, a.rule).cmp(&(
             &b.region.path,
@@ -623,6 +636,240 @@ fn check_repository(options: &CheckOptions) -> Report {
         more_repos: Vec::new(),
         files_scanned,
         baselined,
+    }
+}
+
+/// `--base REF`: the policy and the baseline as they were at a git revision, compared with
+/// how they are (see `rules::meta::policy_weakened`).
+mod policy_change {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+
+    use super::{CheckOptions, resolve};
+    use crate::baseline::{Baseline, MAX_BASELINE_BYTES};
+    use crate::config::{self, CONFIG_NAMES, Config, MAX_CONFIG_BYTES};
+    use crate::finding::Finding;
+    use crate::model::repo::RepoContext;
+    use crate::rules::meta::policy_weakened::{self, PolicyVersion};
+    use crate::source::{FileError, FileKind, SourceFile, discover, fsio, yaml};
+
+    fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
+        }
+    }
+
+    /// A file's text at the revision, `None` when it did not exist there.
+    fn at_revision(
+        top: &Path,
+        base: &str,
+        relative: &str,
+        max: u64,
+    ) -> Result<Option<String>, String> {
+        let object = format!("{base}:{relative}");
+        if git(top, &["cat-file", "-e", &object]).is_err() {
+            return Ok(None);
+        }
+        let size = git(top, &["cat-file", "-s", &object])?;
+        let size: u64 = String::from_utf8_lossy(&size)
+            .trim()
+            .parse()
+            .unwrap_or(u64::MAX);
+        if size > max {
+            return Err(format!(
+                "{relative} at {base} is {size} bytes, more than tollgate reads"
+            ));
+        }
+        let bytes = git(top, &["cat-file", "blob", &object])?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{relative} at {base} is not valid UTF-8"))
+    }
+
+    /// A path inside the work tree, relative to its top, `/`-separated.
+    fn relative_to(top: &Path, path: &Path) -> Option<String> {
+        let absolute = match std::fs::canonicalize(path) {
+            Ok(absolute) => absolute,
+            // A file deleted by the change: its folder still exists.
+            Err(_) => {
+                let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+                std::fs::canonicalize(parent.unwrap_or(Path::new(".")))
+                    .ok()?
+                    .join(path.file_name()?)
+            }
+        };
+        let relative = absolute.strip_prefix(top).ok()?;
+        relative.to_str().map(str::to_owned)
+    }
+
+    fn error(path: &str, message: String) -> FileError {
+        FileError {
+            path: path.into(),
+            line: None,
+            column: None,
+            message,
+        }
+    }
+
+    pub fn weakenings(
+        options: &CheckOptions,
+        root: &Path,
+        current: &Config,
+        base: &str,
+        repo: &RepoContext,
+    ) -> (Vec<Finding>, Vec<SourceFile>, Vec<FileError>) {
+        let mut findings = Vec::new();
+        let mut sources = Vec::new();
+        let mut errors = Vec::new();
+        let top = match git(root, &["rev-parse", "--show-toplevel"]) {
+            Ok(out) => PathBuf::from(String::from_utf8_lossy(&out).trim()),
+            Err(e) => {
+                errors.push(error(".", format!("--base needs a git repository: {e}")));
+                return (findings, sources, errors);
+            }
+        };
+        let top = std::fs::canonicalize(&top).unwrap_or(top);
+        if let Err(e) = git(
+            &top,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{base}^{{commit}}"),
+            ],
+        ) {
+            let why = if e.is_empty() {
+                "no such revision".to_string()
+            } else {
+                e
+            };
+            errors.push(error(".", format!("--base {base}: {why}")));
+            return (findings, sources, errors);
+        }
+        // The config at the base: the one named, else the first of the usual names there.
+        let current_path =
+            config::locate(options.config.as_deref(), &options.paths, root).filter(|p| p.exists());
+        let named = options.config.as_deref().and_then(|p| relative_to(&top, p));
+        let mut base_config_text = None;
+        let mut base_config_name = None;
+        let candidates: Vec<String> = match named {
+            Some(name) => vec![name],
+            None => CONFIG_NAMES.iter().map(|n| (*n).to_string()).collect(),
+        };
+        for name in candidates {
+            match at_revision(&top, base, &name, MAX_CONFIG_BYTES) {
+                Ok(Some(text)) => {
+                    base_config_text = Some(text);
+                    base_config_name = Some(name);
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    errors.push(error(&name, e));
+                    return (findings, sources, errors);
+                }
+            }
+        }
+        let (base_config, _) = match &base_config_text {
+            Some(text) => {
+                config::parse(text, base_config_name.as_deref().unwrap_or("tollgate.yml"))
+            }
+            None => (Config::default(), Vec::new()),
+        };
+        // The rule's own switch and severity are the base's: the change cannot turn it off.
+        if !base_config.rule_enabled(policy_weakened::META.id) {
+            return (findings, sources, errors);
+        }
+        let base_root = base_config_text
+            .as_deref()
+            .and_then(|t| yaml::parse(t).ok());
+        let (new_text, display) = match &current_path {
+            Some(path) => match fsio::read_text(path, MAX_CONFIG_BYTES) {
+                Ok(text) => (text, discover::display_path(root, path)),
+                Err(_) => return (findings, sources, errors),
+            },
+            None => (
+                String::new(),
+                base_config_name
+                    .clone()
+                    .unwrap_or_else(|| "tollgate.yml".into()),
+            ),
+        };
+        let new_root = yaml::parse(&new_text).ok();
+        let file = SourceFile::new(
+            display,
+            current_path.clone().unwrap_or_default(),
+            new_text,
+            FileKind::Policy,
+            new_root,
+        );
+        let drafts = policy_weakened::compare_configs(
+            &PolicyVersion {
+                config: &base_config,
+                root: base_root.as_ref(),
+            },
+            &PolicyVersion {
+                config: current,
+                root: file.root.as_ref(),
+            },
+            &file,
+        );
+        findings.extend(
+            drafts
+                .into_iter()
+                .map(|d| resolve(&file, repo, d, &base_config)),
+        );
+        if !findings.is_empty() {
+            sources.push(file);
+        }
+        if let Some(path) = &options.baseline {
+            let Ok(text) = fsio::read_text(path, MAX_BASELINE_BYTES) else {
+                // Reported by the baseline's own load.
+                return (findings, sources, errors);
+            };
+            let Ok(new) = Baseline::parse(&text) else {
+                return (findings, sources, errors);
+            };
+            let old = match relative_to(&top, path) {
+                Some(name) => match at_revision(&top, base, &name, MAX_BASELINE_BYTES) {
+                    Ok(Some(old)) => Baseline::parse(&old).unwrap_or_default(),
+                    Ok(None) => Baseline::default(),
+                    Err(e) => {
+                        errors.push(error(&name, e));
+                        return (findings, sources, errors);
+                    }
+                },
+                // A baseline outside the repository has no version at the base.
+                None => Baseline::default(),
+            };
+            let file = SourceFile::new(
+                discover::display_path(root, path),
+                path.clone(),
+                text,
+                FileKind::Other,
+                None,
+            );
+            let drafts = policy_weakened::compare_baselines(&old, &new, &file);
+            let before = findings.len();
+            findings.extend(
+                drafts
+                    .into_iter()
+                    .map(|d| resolve(&file, repo, d, &base_config)),
+            );
+            if findings.len() > before {
+                sources.push(file);
+            }
+        }
+        (findings, sources, errors)
     }
 }
 

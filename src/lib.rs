@@ -11,6 +11,7 @@ pub mod config;
 #[cfg(feature = "drift")]
 pub mod drift;
 pub mod engine;
+pub mod escape;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzz;

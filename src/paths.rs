@@ -1,6 +1,7 @@
 //! `tollgate paths`: every deploy path, workflow → job → environment → role → trust
 //! condition, as text or as a Mermaid or Graphviz diagram, with broken links marked.
 
+use crate::escape::visible;
 use rayon::prelude::*;
 
 use crate::engine::{self, CheckOptions, Prepared};
@@ -290,15 +291,17 @@ fn text(paths: &[DeployPath]) -> String {
     for path in paths {
         out.push_str(&format!(
             "{} › job {} (line {}){}\n",
-            path.workflow,
-            path.job,
+            visible(&path.workflow),
+            visible(&path.job),
             path.line,
             if path.is_broken() { "  [broken]" } else { "" }
         ));
         for link in &path.links {
             match &link.broken {
-                Some(why) => out.push_str(&format!("  ✗ {}: {why}\n", link.label)),
-                None => out.push_str(&format!("  → {}\n", link.label)),
+                Some(why) => {
+                    out.push_str(&format!("  ✗ {}: {}\n", visible(&link.label), visible(why)))
+                }
+                None => out.push_str(&format!("  → {}\n", visible(&link.label))),
             }
         }
     }
@@ -310,11 +313,20 @@ fn text(paths: &[DeployPath]) -> String {
     out
 }
 
-/// Text safe inside a quoted Mermaid label.
+/// Text safe inside a quoted Mermaid label: control characters visible (a raw line break
+/// would end the statement), and what Mermaid or the HTML it renders to reads as markup
+/// (`"`, `<`, `>`, `&`, `#`, and a leading backtick, which starts a Markdown string) written
+/// as a `#NNN;` entity code.
 fn mermaid_label(text: &str) -> String {
-    text.replace('"', "#quot;")
-        .replace('<', "#lt;")
-        .replace('>', "#gt;")
+    let mut out = String::with_capacity(text.len());
+    for (index, c) in visible(text).chars().enumerate() {
+        if matches!(c, '"' | '<' | '>' | '&' | '#') || (index == 0 && c == '`') {
+            out.push_str(&format!("#{};", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn mermaid(paths: &[DeployPath]) -> String {
@@ -360,7 +372,7 @@ fn mermaid(paths: &[DeployPath]) -> String {
 
 /// Text safe inside a quoted DOT string.
 fn dot_label(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
+    visible(text).replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 fn dot(paths: &[DeployPath]) -> String {

@@ -253,9 +253,14 @@ pub fn locate(explicit: Option<&Path>, inputs: &[PathBuf], root: &Path) -> Optio
     folders.iter().find_map(|folder| held_by(folder))
 }
 
+/// Largest config read: a hand-written `tollgate.yml` is a few kilobytes, and globs cost
+/// memory (a 10 MB list of globs took 3 GB).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Reads and validates a config file. Every problem is returned; what could be read is kept.
 pub fn load(path: &Path, display: &str) -> (Config, Vec<FileError>) {
-    let text = match std::fs::read_to_string(path) {
+    // Capped, and a FIFO or device is refused without being read: a config is written by hand.
+    let text = match crate::source::fsio::read_text(path, MAX_CONFIG_BYTES) {
         Ok(text) => text,
         Err(e) => {
             return (
@@ -264,7 +269,7 @@ pub fn load(path: &Path, display: &str) -> (Config, Vec<FileError>) {
                     path: display.into(),
                     line: None,
                     column: None,
-                    message: format!("cannot read config: {e}"),
+                    message: format!("cannot use this config: {e}"),
                 }],
             );
         }

@@ -52,13 +52,21 @@ fn grouped(report: &DriftReport) -> BTreeMap<&str, Vec<(&str, Vec<&Control>)>> {
     out
 }
 
+/// A value from the declaration or the live API (environment names, API messages): escaped,
+/// so that nothing in it can end the row or make a heading, a link, an image or HTML.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::escape::markdown_message(text)
 }
 
 fn md_link(control: &Control) -> String {
     match &control.declared_at {
-        Some(a) => format!(" ([{}:{}]({}#L{}))", a.path, a.line, uri(&a.path), a.line),
+        Some(a) => format!(
+            " ([{}:{}]({}#L{}))",
+            cell(&a.path),
+            a.line,
+            uri(&a.path),
+            a.line
+        ),
         None => String::new(),
     }
 }
@@ -120,7 +128,12 @@ pub fn markdown(report: &DriftReport) -> String {
     if !report.skipped.is_empty() {
         out.push_str("## Live checks that stepped aside\n\n");
         for skipped in &report.skipped {
-            let _ = writeln!(out, "- `{}`: {}", skipped.target, skipped.reason);
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                crate::escape::markdown_code(&skipped.target),
+                cell(&skipped.reason)
+            );
         }
         out.push('\n');
     }
@@ -128,14 +141,19 @@ pub fn markdown(report: &DriftReport) -> String {
         out.push_str("## Errors reading the declared state\n\n");
         for error in &report.errors {
             let line = error.line.map(|l| format!(":{l}")).unwrap_or_default();
-            let _ = writeln!(out, "- `{}{line}`: {}", error.path, error.message);
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                crate::escape::markdown_code(&format!("{}{line}", error.path)),
+                cell(&error.message)
+            );
         }
         out.push('\n');
     }
     for (target, subjects) in grouped(report) {
-        let _ = writeln!(out, "## `{target}`\n");
+        let _ = writeln!(out, "## {}\n", crate::escape::markdown_code(target));
         for (subject, controls) in subjects {
-            let _ = writeln!(out, "### {subject}\n");
+            let _ = writeln!(out, "### {}\n", cell(subject));
             out.push_str("| control | status | declared | live |\n|---|---|---|---|\n");
             for control in &controls {
                 let _ = writeln!(
@@ -162,7 +180,7 @@ pub fn markdown(report: &DriftReport) -> String {
                     Status::Drifted => {
                         let _ = writeln!(out, "**{title}: drift**\n");
                         for line in &control.diff {
-                            let _ = writeln!(out, "- {line}");
+                            let _ = writeln!(out, "- {}", cell(line));
                         }
                         out.push('\n');
                     }
@@ -173,7 +191,7 @@ pub fn markdown(report: &DriftReport) -> String {
                             } else {
                                 "note"
                             };
-                            let _ = writeln!(out, "**{title}: {label}** — {reason}\n");
+                            let _ = writeln!(out, "**{title}: {label}** — {}\n", cell(reason));
                         }
                     }
                 }

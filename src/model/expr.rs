@@ -32,6 +32,19 @@ pub fn expressions(text: &str) -> Vec<Expression<'_>> {
 pub fn contexts(inner: &str) -> Vec<String> {
     let bytes = inner.as_bytes();
     let mut out = Vec::new();
+    // Where the next `]` is from each byte, found once: searching the rest of the text at
+    // every `[` made `a[a[a[…` quadratic.
+    let mut next_close = Vec::new();
+    if bytes.contains(&b'[') {
+        next_close = vec![usize::MAX; bytes.len() + 1];
+        for k in (0..bytes.len()).rev() {
+            next_close[k] = if bytes[k] == b']' {
+                k
+            } else {
+                next_close[k + 1]
+            };
+        }
+    }
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -64,7 +77,12 @@ pub fn contexts(inner: &str) -> Vec<String> {
                 path.push_str(&inner[start..j]);
                 // Indexes: [0], ['key'], [*]
                 while j < bytes.len() && bytes[j] == b'[' {
-                    let Some(close) = inner[j..].find(']') else {
+                    let Some(close) = next_close
+                        .get(j)
+                        .copied()
+                        .filter(|&at| at != usize::MAX)
+                        .map(|at| at - j)
+                    else {
                         break;
                     };
                     let index = inner[j + 1..j + close].trim();

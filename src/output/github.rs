@@ -5,10 +5,14 @@
 use crate::engine::Report;
 use crate::finding::Severity;
 
+/// After the toolkit's escapes, the other control characters (ESC and the like) are made
+/// visible, so no value from a file can move the cursor in the log.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let escaped = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::escape::visible(&escaped).into_owned()
 }
 
 fn escape_property(text: &str) -> String {

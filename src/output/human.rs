@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::engine::Report;
+use crate::escape::visible;
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -21,14 +22,19 @@ fn level(severity: Severity) -> Level<'static> {
 }
 
 fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Renderer) -> String {
+    // Messages, labels and paths carry text from files (job ids, file names): control
+    // characters are shown as escapes, so none can move the cursor or start a line of its own.
     let title = format!(
         "{} [{}]: {}",
-        finding.severity, finding.rule, finding.message
+        finding.severity,
+        finding.rule,
+        visible(&finding.message)
     );
+    let shown_path = visible(&finding.region.path);
     let Some(file) = report.file(&finding.region.path) else {
         return format!(
-            "{}:{}:{}: {title}\n",
-            finding.region.path, finding.region.line, finding.region.column
+            "{shown_path}:{}:{}: {title}\n",
+            finding.region.line, finding.region.column
         );
     };
     let first = finding
@@ -64,8 +70,9 @@ fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Render
     }
     let mut snippet = Snippet::source(source)
         .line_start(first)
-        .path(finding.region.path.as_str())
+        .path(shown_path.as_ref())
         .annotation(AnnotationKind::Primary.span(primary).label(finding.rule));
+    let mut labels = Vec::new();
     for related in &finding.related {
         if related.region.path != finding.region.path
             || related.region.span.start < start_offset
@@ -75,11 +82,10 @@ fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Render
         }
         let range =
             clamp(related.region.span.start)..clamp(related.region.span.end.min(end_offset));
-        snippet = snippet.annotation(
-            AnnotationKind::Context
-                .span(range)
-                .label(related.message.as_str()),
-        );
+        labels.push((range, visible(&related.message)));
+    }
+    for (range, label) in &labels {
+        snippet = snippet.annotation(AnnotationKind::Context.span(range.clone()).label(label));
     }
     let report_elements = [level(finding.severity)
         .primary_title(title.as_str())
@@ -93,7 +99,10 @@ fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Render
     {
         out.push_str(&format!(
             "  = related: {}:{}:{}: {}\n",
-            related.region.path, related.region.line, related.region.column, related.message
+            visible(&related.region.path),
+            related.region.line,
+            related.region.column,
+            visible(&related.message)
         ));
     }
     out
@@ -148,12 +157,13 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push('\n');
     }
     for error in &report.errors {
+        let path = visible(&error.path);
         let place = match (error.line, error.column) {
-            (Some(line), Some(column)) => format!("{}:{line}:{column}", error.path),
-            (Some(line), None) => format!("{}:{line}", error.path),
-            _ => error.path.clone(),
+            (Some(line), Some(column)) => format!("{path}:{line}:{column}"),
+            (Some(line), None) => format!("{path}:{line}"),
+            _ => path.into_owned(),
         };
-        out.push_str(&format!("error: {place}: {}\n", error.message));
+        out.push_str(&format!("error: {place}: {}\n", visible(&error.message)));
     }
     let counts = super::severity_counts(report);
     let parts: Vec<String> = counts

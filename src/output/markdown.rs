@@ -17,22 +17,17 @@ const SEVERITIES: [Severity; 4] = [
     Severity::Info,
 ];
 
-/// Text safe inside a table cell: `|` would end the cell and a line break the row.
+/// Text from a file (messages quote job ids, action names, file names) safe inside a table
+/// cell, a list item or a link's brackets: nothing in it can end the cell or the row, or make
+/// a link, an image, a heading or HTML.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-}
-
-/// Text safe inside a link's brackets.
-fn link_text(text: &str) -> String {
-    cell(text).replace('[', "\\[").replace(']', "\\]")
+    crate::escape::markdown_message(text)
 }
 
 fn place(region: &Region, link_base: Option<&str>) -> String {
     let shown = format!("{}:{}", region.path, region.line);
     let Some(base) = link_base else {
-        return format!("`{shown}`");
+        return crate::escape::markdown_code(&shown);
     };
     let lines = if region.end_line > region.line {
         format!("L{}-L{}", region.line, region.end_line)
@@ -41,7 +36,7 @@ fn place(region: &Region, link_base: Option<&str>) -> String {
     };
     format!(
         "[{}]({base}{}#{lines})",
-        link_text(&shown),
+        cell(&shown),
         super::sarif::uri(&region.path)
     )
 }
@@ -143,7 +138,7 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
                     },
                     link_base,
                 ),
-                None => format!("`{}`", error.path),
+                None => crate::escape::markdown_code(&error.path),
             };
             out.push_str(&format!("- {shown}: {}\n", cell(&error.message)));
         }
@@ -157,7 +152,7 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_the_table() {
-        assert_eq!(cell("a | b\nc"), "a \\| b c");
-        assert_eq!(link_text("x[1]"), "x\\[1\\]");
+        assert_eq!(cell("a | b\nc"), "a \\| b\\\\nc");
+        assert_eq!(cell("x[1]"), "x\\[1\\]");
     }
 }

@@ -30,9 +30,31 @@ pub fn uri(path: &str) -> String {
     out
 }
 
+/// Where a file is: relative to `%SRCROOT%` when it lies inside the scan root; a file named
+/// outside it (shown as `../…`) gets an absolute `file://` uri, so no uri climbs out of the
+/// root.
+fn artifact(path: &str) -> Value {
+    let outside = path == ".." || path.starts_with("../") || path.starts_with('/');
+    if !outside {
+        return json!({ "uri": uri(path), "uriBaseId": "%SRCROOT%" });
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut absolute = std::path::PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            std::path::Component::ParentDir => {
+                absolute.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => absolute.push(other.as_os_str()),
+        }
+    }
+    json!({ "uri": format!("file://{}", uri(&absolute.to_string_lossy())) })
+}
+
 fn physical(region: &Region) -> Value {
     json!({
-        "artifactLocation": { "uri": uri(&region.path), "uriBaseId": "%SRCROOT%" },
+        "artifactLocation": artifact(&region.path),
         "region": {
             "startLine": region.line,
             "startColumn": region.column,
@@ -91,8 +113,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             if let Some(column) = e.column {
                 region.insert("startColumn".into(), json!(column));
             }
-            let mut physical =
-                json!({ "artifactLocation": { "uri": uri(&e.path), "uriBaseId": "%SRCROOT%" } });
+            let mut physical = json!({ "artifactLocation": artifact(&e.path) });
             if !region.is_empty() {
                 physical["region"] = Value::Object(region);
             }

@@ -155,6 +155,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 pub fn all_meta() -> Vec<&'static RuleMeta> {
     let mut metas: Vec<&'static RuleMeta> = registry().iter().map(|rule| rule.meta()).collect();
     metas.push(&meta::suppression_without_reason::META);
+    metas.push(&meta::policy_weakened::META);
     metas.sort_by_key(|meta| meta.id);
     metas
 }

@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;
 
-use super::{FileError, FileKind, Node, SourceFile, hcl, hcl1, json, yaml};
+use super::{FileError, FileKind, Node, SourceFile, fsio, hcl, hcl1, json, yaml};
 
 /// Bigger than any workflow or policy a person writes; bigger files are refused, not parsed.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -101,7 +101,9 @@ fn relative(base: &Path, path: &Path) -> PathBuf {
     out
 }
 
-/// Path shown to users: relative to the scan root, `/`-separated.
+/// Path shown to users: relative to the scan root, `/`-separated. Bytes that are not UTF-8
+/// are shown as `\xNN` and control characters as visible escapes, so two names that differ
+/// only there stay distinct and a name cannot break the line it is printed on.
 pub fn display_path(root: &Path, fs_path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let abs = absolute(&cwd, fs_path);
@@ -110,15 +112,29 @@ pub fn display_path(root: &Path, fs_path: &Path) -> String {
         // Outside the root (a file named on the command line): relative to where we stand.
         Err(_) => relative(&cwd, &abs),
     };
-    let text = shown.to_string_lossy().replace('\\', "/");
+    let text = escaped_name(shown.as_os_str());
     if text.is_empty() { ".".into() } else { text }
+}
+
+/// A file name as text: UTF-8 as it is, other bytes as `\xNN`, control characters visible.
+fn escaped_name(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(&crate::escape::visible(chunk.valid()));
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
 }
 
 /// Whether a walked file is worth reading for the document rules. Named files are always read.
 fn wanted(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
         return false;
     };
+    let name = name.as_ref();
     if lock_file(name) {
         return false;
     }
@@ -132,9 +148,10 @@ fn wanted(path: &Path) -> bool {
 /// Whether a walked file may hold text worth a raw-text rule (secret detection): anything
 /// but lock files and files whose extension says binary. Content is checked when read.
 fn text_candidate(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
         return false;
     };
+    let name = name.as_ref();
     if lock_file(name) {
         return false;
     }
@@ -191,73 +208,241 @@ fn vendored(name: &str) -> bool {
     )
 }
 
-/// Walks the inputs, honouring `.gitignore` but not skipping hidden folders such as `.github`.
-/// With `all_text`, every file that may be text is a candidate (for raw-text rules), not only
-/// the kinds the document rules read.
+/// Walks the inputs. In a git repository every tracked file is a candidate whatever the
+/// ignore files say (a pull request cannot hide a committed workflow behind a `.gitignore`);
+/// ignore files (`.gitignore`, `.ignore`, `.git/info/exclude`) only drop untracked files.
+/// Hidden folders such as `.github` are not skipped. With `all_text`, every file that may be
+/// text is a candidate (for raw-text rules), not only the kinds the document rules read.
+///
+/// No symlink is followed out of the scan root: a link found by the walk or named on the
+/// command line that leads outside it (or nowhere) is an error naming the link. A FIFO,
+/// socket or device is an error naming it, and is never opened.
 pub fn walk(
     inputs: &[PathBuf],
     root: &Path,
     ignore_globs: &globset::GlobSet,
     all_text: bool,
 ) -> (Vec<Candidate>, Vec<FileError>) {
-    let mut candidates = Vec::new();
-    let mut errors = Vec::new();
+    let mut walk = Walk {
+        root,
+        real_root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+        ignore_globs,
+        all_text,
+        candidates: Vec::new(),
+        errors: Vec::new(),
+        seen: std::collections::HashSet::new(),
+    };
     for input in inputs {
-        if !input.exists() {
-            errors.push(FileError {
-                path: input.to_string_lossy().into_owned(),
-                line: None,
-                column: None,
-                message: "no such file or folder".into(),
-            });
-            continue;
+        walk.input(input);
+    }
+    let mut candidates = walk.candidates;
+    candidates.sort_by(|a, b| a.display.cmp(&b.display));
+    // The same file named twice is read once; two files shown alike both stay.
+    candidates.dedup_by(|a, b| a.display == b.display && a.fs_path == b.fs_path);
+    (candidates, walk.errors)
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    real_root: PathBuf,
+    ignore_globs: &'a globset::GlobSet,
+    all_text: bool,
+    candidates: Vec<Candidate>,
+    errors: Vec<FileError>,
+    /// Files the ignore-aware walk already gave, so the tracked ones are not added twice.
+    seen: std::collections::HashSet<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn error(&mut self, path: &Path, message: impl Into<String>) {
+        self.errors.push(FileError {
+            path: display_path(self.root, path),
+            line: None,
+            column: None,
+            message: message.into(),
+        });
+    }
+
+    fn wants(&self, path: &Path) -> bool {
+        wanted(path) || self.all_text && text_candidate(path)
+    }
+
+    /// Where a symlink leads, when that is inside the scan root; else the reason it is not
+    /// followed.
+    fn resolve_link(&self, link: &Path) -> Result<PathBuf, String> {
+        match std::fs::canonicalize(link) {
+            Ok(target) if target.starts_with(&self.real_root) => Ok(target),
+            Ok(_) => Err("symbolic link to a path outside the scan root; not followed".into()),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                Err("symbolic link loop; not followed".into())
+            }
+            Err(_) => Err("broken symbolic link (its target does not exist)".into()),
         }
-        if input.is_file() {
-            candidates.push(Candidate {
-                display: display_path(root, input),
-                fs_path: input.clone(),
+    }
+
+    fn input(&mut self, input: &Path) {
+        let metadata = match std::fs::symlink_metadata(input) {
+            Ok(metadata) => metadata,
+            Err(_) => {
+                self.errors.push(FileError {
+                    path: escaped_name(input.as_os_str()),
+                    line: None,
+                    column: None,
+                    message: "no such file or folder".into(),
+                });
+                return;
+            }
+        };
+        let (path, file_type) = if metadata.file_type().is_symlink() {
+            match self.resolve_link(input) {
+                Ok(target) => match std::fs::metadata(&target) {
+                    Ok(m) => (target, m.file_type()),
+                    Err(e) => {
+                        return self.error(input, format!("cannot read: {}", fsio::io_reason(&e)));
+                    }
+                },
+                Err(message) => return self.error(input, message),
+            }
+        } else {
+            (input.to_path_buf(), metadata.file_type())
+        };
+        if file_type.is_file() {
+            self.candidates.push(Candidate {
+                display: display_path(self.root, input),
+                fs_path: path,
                 explicit: true,
             });
-            continue;
+        } else if file_type.is_dir() {
+            self.folder(&path);
+        } else if let Some(kind) = fsio::special_kind(file_type) {
+            self.error(input, format!("is {kind}, not a regular file; not read"));
         }
-        let walker = WalkBuilder::new(input)
+    }
+
+    /// One walked or tracked entry that is not a folder.
+    fn entry(&mut self, path: &Path, file_type: std::fs::FileType) {
+        if file_type.is_file() {
+            if !self.wants(path) {
+                return;
+            }
+            let display = display_path(self.root, path);
+            if self.ignore_globs.is_match(&display) {
+                return;
+            }
+            if !self.seen.insert(path.to_path_buf()) {
+                return;
+            }
+            self.candidates.push(Candidate {
+                fs_path: path.to_path_buf(),
+                display,
+                explicit: false,
+            });
+        } else if file_type.is_symlink() {
+            let display = display_path(self.root, path);
+            if self.ignore_globs.is_match(&display) || !self.seen.insert(path.to_path_buf()) {
+                return;
+            }
+            match self.resolve_link(path) {
+                Ok(target) => {
+                    // A link to a file inside the root is read under the link's name; a link
+                    // to a folder inside it is not walked (its files are walked where they are).
+                    if std::fs::metadata(&target).is_ok_and(|m| m.is_file()) && self.wants(path) {
+                        self.candidates.push(Candidate {
+                            fs_path: target,
+                            display,
+                            explicit: false,
+                        });
+                    }
+                }
+                Err(message) => {
+                    let is_dir_link = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+                    if is_dir_link || self.wants(path) {
+                        self.error(path, message);
+                    }
+                }
+            }
+        } else if !file_type.is_dir()
+            && let Some(kind) = fsio::special_kind(file_type)
+            && self.seen.insert(path.to_path_buf())
+        {
+            self.error(path, format!("is {kind}, not a regular file; not read"));
+        }
+    }
+
+    fn folder(&mut self, folder: &Path) {
+        let in_git = folder.ancestors().any(|dir| dir.join(".git").exists());
+        let tracked = if in_git { tracked_files(folder) } else { None };
+        // Outside git every file is untracked, and ignore files drop what they match. Inside a
+        // repository where git cannot say what is tracked, no ignore file is trusted.
+        let honour_ignores = !in_git || tracked.is_some();
+        let walker = WalkBuilder::new(folder)
             .hidden(false)
-            .git_ignore(true)
-            .git_exclude(true)
             .require_git(false)
+            .ignore(honour_ignores)
+            .git_ignore(honour_ignores)
+            .git_exclude(honour_ignores)
             .follow_links(false)
             .filter_entry(|entry| {
                 !(entry.file_type().is_some_and(|t| t.is_dir())
-                    && entry.file_name().to_str().is_some_and(vendored))
+                    && vendored(&entry.file_name().to_string_lossy()))
             })
             .build();
         for entry in walker {
             match entry {
                 Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
+                    if let Some(file_type) = entry.file_type() {
+                        self.entry(entry.path(), file_type);
                     }
-                    let path = entry.path();
-                    if !(wanted(path) || all_text && text_candidate(path)) {
-                        continue;
-                    }
-                    let display = display_path(root, path);
-                    if ignore_globs.is_match(&display) {
-                        continue;
-                    }
-                    candidates.push(Candidate {
-                        fs_path: path.to_path_buf(),
-                        display,
-                        explicit: false,
-                    });
                 }
-                Err(error) => errors.push(walk_error(root, &error)),
+                Err(error) => self.errors.push(walk_error(self.root, &error)),
+            }
+        }
+        for relative in tracked.into_iter().flatten() {
+            let vendored_path = relative
+                .parent()
+                .into_iter()
+                .flat_map(Path::components)
+                .any(|c| vendored(&c.as_os_str().to_string_lossy()));
+            if vendored_path {
+                continue;
+            }
+            let path = folder.join(&relative);
+            if self.seen.contains(&path) {
+                continue;
+            }
+            // A tracked file deleted from the working tree (or a submodule) is not a file.
+            if let Ok(metadata) = std::fs::symlink_metadata(&path)
+                && !metadata.is_dir()
+            {
+                self.entry(&path, metadata.file_type());
             }
         }
     }
-    candidates.sort_by(|a, b| a.display.cmp(&b.display));
-    candidates.dedup_by(|a, b| a.display == b.display);
-    (candidates, errors)
+}
+
+/// The files git tracks under a folder (in a git work tree), relative to it; `None` when git
+/// cannot tell (not installed, or the repository is not trusted).
+fn tracked_files(folder: &Path) -> Option<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStrExt;
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["ls-files", "-z", "--cached"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(
+        output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|name| !name.is_empty())
+            .map(|name| PathBuf::from(std::ffi::OsStr::from_bytes(name)))
+            .collect(),
+    )
 }
 
 fn walk_error(root: &Path, error: &ignore::Error) -> FileError {
@@ -386,7 +571,7 @@ pub fn load_with(candidate: &Candidate, all_text: bool) -> Loaded {
     }
     let metadata = match std::fs::metadata(&candidate.fs_path) {
         Ok(metadata) => metadata,
-        Err(e) => return Loaded::error(error(format!("cannot read: {}", io_reason(&e)))),
+        Err(e) => return Loaded::error(error(format!("cannot read: {}", fsio::io_reason(&e)))),
     };
     if metadata.len() > MAX_FILE_BYTES {
         if !document && !candidate.explicit {
@@ -399,9 +584,11 @@ pub fn load_with(candidate: &Candidate, all_text: bool) -> Loaded {
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    let bytes = match std::fs::read(&candidate.fs_path) {
+    // Opened without blocking and checked on the handle: a file swapped for a FIFO or a
+    // device after the walk is refused, not waited on.
+    let bytes = match fsio::read_regular(&candidate.fs_path, MAX_FILE_BYTES) {
         Ok(bytes) => bytes,
-        Err(e) => return Loaded::error(error(format!("cannot read: {}", io_reason(&e)))),
+        Err(message) => return Loaded::error(error(message)),
     };
     parse_with(candidate, bytes, all_text)
 }
@@ -634,14 +821,6 @@ fn parse_with(candidate: &Candidate, bytes: Vec<u8>, all_text: bool) -> Loaded {
             ))
         }
         _ => Loaded::default(),
-    }
-}
-
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        _ => error.to_string(),
     }
 }
 

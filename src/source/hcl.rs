@@ -10,6 +10,8 @@
 //! holding JSON becomes the parsed JSON, and a heredoc under a `policy` attribute that reads
 //! as a Vault policy becomes the parsed Vault policy.
 
+use std::collections::HashMap;
+
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Body, Structure};
@@ -50,25 +52,73 @@ fn scalar(value: impl Into<String>, style: ScalarStyle, span: Span) -> Node {
     }
 }
 
-/// The entry under `key` in `entries`, created with `make` when absent.
-fn entry_mut<'e>(
-    entries: &'e mut Vec<Entry>,
-    key: &str,
-    key_span: Span,
-    make: impl FnOnce() -> Node,
-) -> Option<&'e mut Entry> {
-    let found = entries.iter().position(|e| e.key.as_str() == Some(key));
-    let index = match found {
-        Some(index) => index,
-        None => {
-            entries.push(Entry {
-                key: scalar(key, ScalarStyle::Plain, key_span),
-                value: make(),
-            });
-            entries.len() - 1
+/// A body's entries while it is built: repeated blocks merge into the entry of their first
+/// key, found through an index, so a file of many distinct block types or labels costs time
+/// linear in its size (a linear search per block made 100k types take a minute).
+#[derive(Default)]
+struct Level {
+    slots: Vec<Slot>,
+    index: HashMap<String, usize>,
+}
+
+struct Slot {
+    key: Node,
+    value: SlotValue,
+}
+
+enum SlotValue {
+    Done(Node),
+    /// A labelled block's mapping, still being built.
+    Labelled {
+        span: Span,
+        children: Level,
+    },
+}
+
+impl Level {
+    /// Adds an entry that never merges (an attribute, a block's last label).
+    fn push(&mut self, key: Node, value: SlotValue) {
+        if let Some(name) = key.as_str() {
+            self.index
+                .entry(name.to_owned())
+                .or_insert(self.slots.len());
         }
-    };
-    entries.get_mut(index)
+        self.slots.push(Slot { key, value });
+    }
+
+    /// The first entry under `key`, created with `make` when absent.
+    fn entry(
+        &mut self,
+        key: &str,
+        key_span: Span,
+        make: impl FnOnce() -> SlotValue,
+    ) -> Option<&mut Slot> {
+        let index = match self.index.get(key) {
+            Some(&index) => index,
+            None => {
+                self.push(scalar(key, ScalarStyle::Plain, key_span), make());
+                self.slots.len() - 1
+            }
+        };
+        self.slots.get_mut(index)
+    }
+
+    fn finish(self) -> Mapping {
+        self.slots
+            .into_iter()
+            .map(|slot| Entry {
+                key: slot.key,
+                value: match slot.value {
+                    SlotValue::Done(node) => node,
+                    SlotValue::Labelled { span, children } => Node {
+                        kind: NodeKind::Map(children.finish()),
+                        span,
+                    },
+                },
+            })
+            .collect::<Vec<_>>()
+            .into()
+    }
 }
 
 impl Converter<'_> {
@@ -77,16 +127,16 @@ impl Converter<'_> {
     }
 
     fn body(&mut self, body: &Body, span: Span, depth: usize) -> Node {
-        let mut entries: Vec<Entry> = Vec::new();
+        let mut entries = Level::default();
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attribute) => {
                     let key = attribute.key.as_str();
                     let value = self.expr(&attribute.value, Some(key), depth + 1);
-                    entries.push(Entry {
-                        key: scalar(key, ScalarStyle::Plain, span_of(attribute.key.span())),
-                        value,
-                    });
+                    entries.push(
+                        scalar(key, ScalarStyle::Plain, span_of(attribute.key.span())),
+                        SlotValue::Done(value),
+                    );
                 }
                 Structure::Block(block) => {
                     let block_span = span_of(block.span());
@@ -98,51 +148,57 @@ impl Converter<'_> {
                     };
                     let ident = block.ident.as_str();
                     if block.labels.is_empty() {
-                        let Some(entry) = entry_mut(&mut entries, ident, ident_span, || Node {
-                            kind: NodeKind::Seq(Vec::new()),
-                            span: block_span,
+                        let Some(slot) = entries.entry(ident, ident_span, || {
+                            SlotValue::Done(Node {
+                                kind: NodeKind::Seq(Vec::new()),
+                                span: block_span,
+                            })
                         }) else {
                             continue;
                         };
-                        entry.value.span.end = entry.value.span.end.max(block_span.end);
-                        if let NodeKind::Seq(items) = &mut entry.value.kind {
-                            items.push(inner);
+                        if let SlotValue::Done(node) = &mut slot.value {
+                            node.span.end = node.span.end.max(block_span.end);
+                            if let NodeKind::Seq(items) = &mut node.kind {
+                                items.push(inner);
+                            }
                         }
                         continue;
                     }
-                    let empty_map = || Node {
-                        kind: NodeKind::Map(Mapping::default()),
+                    let empty_map = || SlotValue::Labelled {
                         span: block_span,
+                        children: Level::default(),
                     };
-                    let Some(mut entry) = entry_mut(&mut entries, ident, ident_span, empty_map)
-                    else {
+                    let Some(mut slot) = entries.entry(ident, ident_span, empty_map) else {
                         continue;
                     };
                     let last = block.labels.len() - 1;
+                    let mut inner = Some(inner);
                     for (i, label) in block.labels.iter().enumerate() {
-                        entry.value.span.end = entry.value.span.end.max(block_span.end);
-                        let NodeKind::Map(children) = &mut entry.value.kind else {
+                        let SlotValue::Labelled { span, children } = &mut slot.value else {
                             break;
                         };
+                        span.end = span.end.max(block_span.end);
                         let label_span = span_of(label.span());
                         if i == last {
-                            children.push(Entry {
-                                key: scalar(label.as_str(), ScalarStyle::Quoted, label_span),
-                                value: inner,
-                            });
+                            if let Some(inner) = inner.take() {
+                                children.push(
+                                    scalar(label.as_str(), ScalarStyle::Quoted, label_span),
+                                    SlotValue::Done(inner),
+                                );
+                            }
                             break;
                         }
-                        let Some(next) = entry_mut(children, label.as_str(), label_span, empty_map)
+                        let Some(next) = children.entry(label.as_str(), label_span, empty_map)
                         else {
                             break;
                         };
-                        entry = next;
+                        slot = next;
                     }
                 }
             }
         }
         Node {
-            kind: NodeKind::Map(entries.into()),
+            kind: NodeKind::Map(entries.finish()),
             span,
         }
     }

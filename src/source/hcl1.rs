@@ -13,6 +13,7 @@
 
 use super::node::{Entry, Node, NodeKind, ScalarStyle, Span};
 use super::yaml::ParseError;
+use std::collections::HashMap;
 
 /// Nesting deeper than this is refused; the parser recurses.
 const MAX_DEPTH: usize = 64;
@@ -244,6 +245,8 @@ impl Parser {
             ));
         }
         let mut entries: Vec<Entry> = Vec::new();
+        // First mapping entry per key: a body of many distinct keys is built in linear time.
+        let mut index: HashMap<String, usize> = HashMap::new();
         loop {
             match self.peek().map(|t| &t.tok) {
                 None if closing => return Err(err(self.end, "expected `}` before end of file")),
@@ -265,12 +268,12 @@ impl Parser {
                     Tok::Str(value) => keys.push(scalar(value, ScalarStyle::Quoted, token.span)),
                     Tok::Equals | Tok::Colon if !keys.is_empty() => {
                         let value = self.value(depth + 1)?;
-                        insert(&mut entries, keys, value);
+                        insert_indexed(&mut entries, &mut index, keys, value);
                         break;
                     }
                     Tok::LBrace if !keys.is_empty() => {
                         let value = self.object(token.span.start, depth + 1)?;
-                        insert(&mut entries, keys, value);
+                        insert_indexed(&mut entries, &mut index, keys, value);
                         break;
                     }
                     other => {
@@ -356,6 +359,50 @@ fn scalar(value: String, style: ScalarStyle, span: Span) -> Node {
     Node {
         kind: NodeKind::Scalar { value, style },
         span,
+    }
+}
+
+/// [`insert`] at the top of a body, finding the entry of the first key through `index`.
+fn insert_indexed(
+    entries: &mut Vec<Entry>,
+    index: &mut HashMap<String, usize>,
+    mut keys: Vec<Node>,
+    value: Node,
+) {
+    let Some(first) = keys.first().and_then(|k| k.as_str()).map(str::to_owned) else {
+        return insert(entries, keys, value);
+    };
+    if keys.len() == 1 {
+        if matches!(value.kind, NodeKind::Map(_)) {
+            index.entry(first).or_insert(entries.len());
+        }
+        if let Some(key) = keys.pop() {
+            entries.push(Entry { key, value });
+        }
+        return;
+    }
+    match index.get(&first).and_then(|&at| entries.get_mut(at)) {
+        Some(entry) => {
+            keys.remove(0);
+            entry.value.span.end = entry.value.span.end.max(value.span.end);
+            if let NodeKind::Map(children) = &mut entry.value.kind {
+                insert(children, keys, value);
+            }
+        }
+        None => {
+            index.insert(first, entries.len());
+            let key = keys.remove(0);
+            let span = Span::new(key.span.start, value.span.end);
+            let mut children = Vec::new();
+            insert(&mut children, keys, value);
+            entries.push(Entry {
+                key,
+                value: Node {
+                    kind: NodeKind::Map(children.into()),
+                    span,
+                },
+            });
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Files found, classified and parsed once into spanned documents.
 
 pub mod discover;
+pub mod fsio;
 pub mod hcl;
 pub mod hcl1;
 pub mod json;
@@ -52,7 +53,14 @@ pub struct SourceFile {
     /// The document tree, for formats parsed into one.
     pub root: Option<Node>,
     line_starts: Vec<usize>,
+    /// Characters before each [`CHAR_BLOCK`]-byte block, so a column deep in a long line
+    /// (minified JSON) is counted from the nearest block, not from the line's start; empty
+    /// when the text is ASCII and columns are byte counts.
+    char_marks: Vec<usize>,
 }
+
+/// Bytes between two marks of [`SourceFile::char_marks`].
+const CHAR_BLOCK: usize = 4096;
 
 /// A 1-based line and column (columns count characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +78,18 @@ impl SourceFile {
         root: Option<Node>,
     ) -> Self {
         let line_starts = line_starts(&text);
+        let char_marks = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut marks = Vec::with_capacity(text.len() / CHAR_BLOCK + 1);
+            let mut count = 0;
+            for block in text.as_bytes().chunks(CHAR_BLOCK) {
+                marks.push(count);
+                count += char_starts(block);
+            }
+            marks.push(count);
+            marks
+        };
         Self {
             path,
             fs_path,
@@ -77,7 +97,19 @@ impl SourceFile {
             kind,
             root,
             line_starts,
+            char_marks,
         }
+    }
+
+    /// Characters in the text before a byte offset.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.char_marks.is_empty() {
+            return offset;
+        }
+        let block = offset / CHAR_BLOCK;
+        let base = self.char_marks.get(block).copied().unwrap_or(0);
+        let start = (block * CHAR_BLOCK).min(offset);
+        base + char_starts(self.text.as_bytes().get(start..offset).unwrap_or(&[]))
     }
 
     /// Line and column of a byte offset; computed only for output.
@@ -89,9 +121,8 @@ impl SourceFile {
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
         let column = self
-            .text
-            .get(line_start..offset)
-            .map_or(offset - line_start, |s| s.chars().count())
+            .chars_before(offset)
+            .saturating_sub(self.chars_before(line_start))
             + 1;
         Position {
             line: line_index + 1,
@@ -131,6 +162,11 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")
     }
+}
+
+/// Bytes that start a UTF-8 character.
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 fn line_starts(text: &str) -> Vec<usize> {

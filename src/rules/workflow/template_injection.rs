@@ -121,11 +121,14 @@ impl Rule for TemplateInjection {
         } else {
             return;
         };
-        let carried = Carried::reaching(host, step);
+        // Read only when an expression names a context: most `run:` steps have none, and
+        // reading what earlier steps carry for each of them made long jobs quadratic.
+        let reaching = std::cell::OnceCell::new();
         for expression in expr::expressions(code) {
             let worst = expr::contexts(expression.inner)
                 .into_iter()
                 .filter_map(|context| {
+                    let carried = reaching.get_or_init(|| Carried::reaching(host, step));
                     if let Some(origin) = carried.origin(&context) {
                         let message = format!(
                             "`{context}` carries the attacker-controllable `{origin}` and is expanded into {sink_name}"
