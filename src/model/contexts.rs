@@ -1,7 +1,7 @@
 //! Who can choose the text of a GitHub Actions context: the catalogue in
 //! `rules/workflow/untrusted-contexts.txt` (anyone: issue and pull request text, branch names,
-//! commit messages, …) and `rules/workflow/fixed-contexts.txt` (fixed shape or set by the
-//! repository's administrators). Shared by every rule that asks whether attacker text reaches
+//! commit messages, …), `rules/workflow/fixed-contexts.txt` (fixed shape) and
+//! `rules/workflow/low-contexts.txt` (fixed shape or maintainers' text, reported low). Shared by every rule that asks whether attacker text reaches
 //! a sink (template injection, `GITHUB_ENV` writes, …).
 
 use std::sync::LazyLock;
@@ -9,6 +9,9 @@ use std::sync::LazyLock;
 /// Who can choose a context's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Control {
+    /// Text with a fixed shape or chosen by the repository's maintainers (login names, the
+    /// workflow's name, merge-queue refs) that other tools count as attacker text.
+    Maintainers,
     /// Whoever triggers the workflow (a `workflow_dispatch` user, a caller's `inputs`), or a
     /// value tollgate cannot place; not necessarily an outsider.
     Triggerer,
@@ -26,6 +29,9 @@ fn table(text: &'static str) -> Vec<Vec<&'static str>> {
 
 static UNTRUSTED: LazyLock<Vec<Vec<&'static str>>> =
     LazyLock::new(|| table(include_str!("../../rules/workflow/untrusted-contexts.txt")));
+
+static LOW: LazyLock<Vec<Vec<&'static str>>> =
+    LazyLock::new(|| table(include_str!("../../rules/workflow/low-contexts.txt")));
 
 static FIXED: LazyLock<Vec<Vec<&'static str>>> =
     LazyLock::new(|| table(include_str!("../../rules/workflow/fixed-contexts.txt")));
@@ -76,6 +82,9 @@ pub fn control(context: &str) -> Option<Control> {
     if FIXED.iter().any(|pattern| matches_pattern(pattern, &parts)) {
         return None;
     }
+    if LOW.iter().any(|pattern| matches_pattern(pattern, &parts)) {
+        return Some(Control::Maintainers);
+    }
     let free_text = matches!(parts.first(), Some(&"github") | Some(&"inputs")) && parts.len() > 1;
     free_text.then_some(Control::Triggerer)
 }
@@ -99,9 +108,13 @@ mod tests {
         assert!(!is_untrusted("github.event.pull_request.head.sha"));
         assert!(!is_untrusted("github.event.inputs"));
         assert_eq!(control("github.event.pull_request.number"), None);
-        assert_eq!(control("github.actor"), None);
-        assert_eq!(control("github.workflow"), None);
-        assert_eq!(control("github.event.merge_group.head_ref"), None);
+        assert_eq!(control("github.actor"), Some(Control::Maintainers));
+        assert_eq!(control("github.workflow"), Some(Control::Maintainers));
+        assert_eq!(
+            control("github.event.merge_group.head_ref"),
+            Some(Control::Maintainers)
+        );
+        assert_eq!(control("github.event.sender.login"), None);
         assert_eq!(control("github.ref_name"), Some(Control::Triggerer));
         assert_eq!(control("steps.x.outputs.y"), None);
         assert_eq!(control("github.event.comment.body"), Some(Control::Anyone));

@@ -28,9 +28,10 @@ Which contexts anyone can set follows GitHub's script-injection guide, as data i
 `rules/workflow/untrusted-contexts.txt` (high): issue, pull request, comment, review and
 discussion titles and bodies, head branch names and labels, commit messages and authors,
 `github.head_ref`, and any object that holds them serialised whole (`toJSON(github.event)`).
-Contexts with a fixed shape or set by the repository's administrators are quiet
-(`rules/workflow/fixed-contexts.txt`: numbers, SHAs, ids, `github.actor`,
-`github.workflow`, `github.event.merge_group.head_ref`, …). Any other `github.*` or `inputs.*`
+Contexts with a fixed shape are quiet (`rules/workflow/fixed-contexts.txt`: numbers, SHAs,
+ids, …). Login names (`github.actor`), the workflow's name and merge-queue refs
+(`github.event.merge_group.head_ref`) are low (`rules/workflow/low-contexts.txt`): an outsider
+cannot craft them, but zizmor counts them and an `env:` variable costs nothing. Any other `github.*` or `inputs.*`
 context is medium: whoever triggers the workflow may choose its text.
 
 Only what can become the expression's *value* counts: `contains(github.event.issue.title,
@@ -96,6 +97,7 @@ pub fn danger(context: &str) -> Option<Severity> {
     contexts::control(context).map(|control| match control {
         Control::Anyone => Severity::High,
         Control::Triggerer => Severity::Medium,
+        Control::Maintainers => Severity::Low,
     })
 }
 
@@ -206,6 +208,9 @@ fn judge(
         Severity::High => {
             format!("`{context}` is attacker-controllable and is expanded into {sink_name}")
         }
+        Severity::Low => format!(
+            "`{context}` has a fixed shape or is set by the repository's maintainers; it is expanded into {sink_name}, where an `env:` variable would be safer"
+        ),
         _ => format!(
             "`{context}` can be chosen by whoever triggers the workflow and is expanded into {sink_name}"
         ),
@@ -381,7 +386,7 @@ mod tests {
     fn patterns() {
         assert_eq!(danger("github.event.issue.title"), Some(Severity::High));
         assert_eq!(danger("github.event.inputs.name"), Some(Severity::Medium));
-        assert_eq!(danger("github.actor"), None);
+        assert_eq!(danger("github.actor"), Some(Severity::Low));
         assert_eq!(
             output_assignment(
                 r#"echo "title=${{ github.event.issue.title }}" >> "$GITHUB_OUTPUT""#
