@@ -8,44 +8,27 @@ use regex::Regex;
 use super::{Job, Step};
 use crate::source::Route;
 
-/// Actions that obtain cloud credentials: a job that has them is reaching production systems.
-const CREDENTIAL_ACTIONS: &[&str] = &[
-    "aws-actions/configure-aws-credentials",
-    "google-github-actions/auth",
-    "azure/login",
-    "aliyun/configure-aliyun-credentials-action",
-];
+/// The deploy catalogue, as data beside the rule pack (`rules/workflow/deploy.toml`).
+#[derive(serde::Deserialize, Default)]
+struct Catalogue {
+    credential_actions: Vec<String>,
+    deploy_actions: Vec<String>,
+    deploy_commands: Vec<String>,
+    cluster_commands: Vec<String>,
+    bucket_copy_commands: Vec<String>,
+    plan_commands: Vec<String>,
+    dry_run_flags: Vec<String>,
+    plan_actions: Vec<String>,
+    local_cluster_actions: Vec<String>,
+    local_cluster_commands: Vec<String>,
+    non_production_words: Vec<String>,
+}
 
-/// Actions whose purpose is to deploy or to get deploy access to a cluster.
-const DEPLOY_ACTIONS: &[&str] = &[
-    "aws-actions/amazon-ecs-deploy-task-definition",
-    "aws-actions/aws-cloudformation-github-deploy",
-    "aws-actions/aws-codebuild-run-build",
-    "google-github-actions/deploy-cloudrun",
-    "google-github-actions/deploy-appengine",
-    "google-github-actions/deploy-cloud-functions",
-    "google-github-actions/get-gke-credentials",
-    "azure/webapps-deploy",
-    "azure/functions-action",
-    "azure/k8s-deploy",
-    "azure/aks-set-context",
-    "azure/arm-deploy",
-    "azure/container-apps-deploy-action",
-    "azure/static-web-apps-deploy",
-    "azure/k8s-set-context",
-    "aliyun/ack-set-context",
-    "tencentcloud/tke-cluster-credential-action",
-    "redhat-actions/oc-login",
-    "octopusdeploy/deploy-release-action",
-    "pulumi/actions",
-    "cloudflare/wrangler-action",
-    "superfly/flyctl-actions",
-    "akhileshns/heroku-deploy",
-    "serverless/github-action",
-    "amondnet/vercel-action",
-    "digitalocean/app_action",
-    "ibm/cloud-functions-deploy",
-];
+/// An embedded data file that does not parse leaves the catalogue empty; a unit test keeps it
+/// parsing.
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
+    toml::from_str(include_str!("../../rules/workflow/deploy.toml")).unwrap_or_default()
+});
 
 /// Spaces between words of one command: blanks, or a line continuation (`\` at line end).
 /// Never a bare newline: the next line is another command.
@@ -58,11 +41,15 @@ const OPTS: &str = r"(?:-\S+(?:~[^-\s;&|]\S*)?~)*";
 /// The end of the verb: a blank, a separator or the line's end (`deploy-docs` is not `deploy`).
 const END: &str = r"(?:[\s;&|)]|$)";
 
-/// Compiles a command pattern written with the shorthands `~` ([`SP`]), `OPTS` ([`OPTS`]) and
-/// `END` ([`END`]).
-fn command_regex(pattern: &str) -> Option<Regex> {
+/// Compiles command patterns written with the shorthands `~` ([`SP`]), `OPTS` ([`OPTS`]) and
+/// `END` ([`END`]) into one regex that finds any of them at the start of a command.
+fn command_regex(patterns: &[String]) -> Option<Regex> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let alternatives = patterns.join("|");
     Regex::new(
-        &pattern
+        &format!(r"(?m)(?:^|[\s;&|(])(?:{alternatives})")
             .replace("OPTS", OPTS)
             .replace("END", END)
             .replace('~', SP),
@@ -70,85 +57,122 @@ fn command_regex(pattern: &str) -> Option<Regex> {
     .ok()
 }
 
-/// Commands in `run:` that change a live system.
-static DEPLOY_COMMAND: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    let pattern = concat!(
-        r"(?m)(?:^|[\s;&|(])(?:",
-        r"terraform~(?:-chdir=\S+~)?(?:apply|destroy)END",
-        r"|terragrunt~(?:run-all~)?apply",
-        r"|aws~ecs~update-service",
-        r"|aws~cloudformation~(?:deploy|create-stack|update-stack)",
-        r"|aws~lambda~update-function-code",
-        r"|aws~deploy~create-deployment",
-        r"|(?:sam|cdk|serverless|sls)(?:@\S+)?~OPTSdeployEND",
-        r"|gcloud~(?:\S+~)*?(?:run|app|functions)~deployEND",
-        r"|az~(?:webapp|functionapp)~(?:deploy|deployment)END",
-        r"|az~deployment~\S+~create",
-        r"|pulumi~OPTSupEND",
-        r"|flyctl~deploy|fly~deploy",
-        r"|eb~deploy",
-        r"|firebase~OPTSdeployEND",
-        r"|wrangler~(?:deploy|publish)",
-        r"|vercel~(?:\S+~)*?--prod",
-        r"|netlify~deploy~(?:\S+~)*?--prod",
-        r")"
-    );
-    command_regex(pattern)
-});
+static DEPLOY_COMMAND: LazyLock<Option<Regex>> =
+    LazyLock::new(|| command_regex(&CATALOGUE.deploy_commands));
+static CLUSTER_COMMAND: LazyLock<Option<Regex>> =
+    LazyLock::new(|| command_regex(&CATALOGUE.cluster_commands));
+static PLAN_COMMAND: LazyLock<Option<Regex>> =
+    LazyLock::new(|| command_regex(&CATALOGUE.plan_commands));
+static LOCAL_CLUSTER_COMMAND: LazyLock<Option<Regex>> =
+    LazyLock::new(|| command_regex(&CATALOGUE.local_cluster_commands));
+static BUCKET_COPY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| command_regex(&CATALOGUE.bucket_copy_commands));
 
-/// Commands that change a Kubernetes cluster: deploys, unless the job started a throwaway
-/// cluster for them (see [`LOCAL_CLUSTER_COMMAND`]).
-static CLUSTER_COMMAND: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    let pattern = concat!(
-        r"(?m)(?:^|[\s;&|(])(?:",
-        r"kubectl~OPTS(?:apply|rollout|set~image|replace|create|patch)END",
-        r"|helm~OPTS(?:upgrade|install)END",
-        r"|helmfile~OPTS(?:apply|sync)END",
-        r")"
-    );
-    command_regex(pattern)
-});
-
-/// Actions that start a throwaway cluster on the runner, for end-to-end tests.
-const LOCAL_CLUSTER_ACTIONS: &[&str] = &[
-    "helm/kind-action",
-    "engineerd/setup-kind",
-    "container-tools/kind-action",
-    "medyagh/setup-minikube",
-    "manusa/actions-setup-minikube",
-    "absaoss/k3d-action",
-    "nolar/setup-k3d-k3s",
-    "debianmaster/actions-k3s",
-];
-
-/// Commands that start a throwaway cluster on the runner (`scripts/minikube.sh start` included).
-static LOCAL_CLUSTER_COMMAND: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    command_regex(
-        r"(?m)(?:^|[\s;&|(])(?:\S*/)?(?:kind~create~cluster|minikube\S*~start|k3d~cluster~create)",
-    )
-});
+/// The listed action a step uses (`owner/repo`, any path or ref), if any.
+fn listed_action<'c>(name: &str, list: &'c [String]) -> Option<&'c str> {
+    list.iter()
+        .find(|a| {
+            name.strip_prefix(a.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .map(String::as_str)
+}
 
 /// Whether a step starts a throwaway cluster on the runner (kind, minikube, k3d).
 pub fn starts_local_cluster(step: &Step) -> bool {
     if let Some(name) = step.action_name() {
-        return LOCAL_CLUSTER_ACTIONS
-            .iter()
-            .any(|a| name == *a || name.starts_with(&format!("{a}/")));
+        return listed_action(&name, &CATALOGUE.local_cluster_actions).is_some();
     }
     step.run().is_some_and(|run| {
         LOCAL_CLUSTER_COMMAND
             .as_ref()
-            .is_some_and(|re| re.is_match(run))
+            .is_some_and(|re| re.is_match(&code_only(run)))
     })
 }
 
-/// `aws s3 sync|cp|mv`: a deploy only when it writes to a bucket, which
-/// [`writes_to_bucket`] decides from the arguments.
-static S3_COPY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| command_regex(r"(?m)(?:^|[\s;&|(])aws~s3~(?:sync|cp|mv)END"));
+/// A script with what is not a command blanked out, byte for byte (so offsets and the text of
+/// commands stay as written): heredoc bodies, and the arguments of `echo` and `printf` up to
+/// the end of their command.
+pub fn code_only(run: &str) -> String {
+    let mut out = String::with_capacity(run.len());
+    let mut heredoc: Option<String> = None;
+    for line in run.split_inclusive('\n') {
+        if let Some(delimiter) = &heredoc {
+            if line.trim() == delimiter.as_str() {
+                heredoc = None;
+                out.push_str(line);
+            } else {
+                out.push_str(&blank(line));
+            }
+            continue;
+        }
+        heredoc = heredoc_delimiter(line);
+        out.push_str(&blank_echo(line));
+    }
+    out
+}
 
-/// Whether the arguments of `aws s3 cp|sync|mv` (up to the end of the command) write to S3: an
-/// `s3://` destination. The first argument is the source, so `aws s3 cp s3://b/x .` only reads.
+/// Spaces for every character of `text` but its line break.
+fn blank(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+        .collect()
+}
+
+/// The delimiter of a heredoc opened on this line (`<<EOF`, `<<-'EOF'`, `<< "END"`).
+fn heredoc_delimiter(line: &str) -> Option<String> {
+    let at = line.find("<<")?;
+    let rest = line[at + 2..].trim_start_matches('-').trim_start();
+    if rest.starts_with('<') {
+        return None; // `<<<` is a here-string
+    }
+    let word: String = rest
+        .trim_start_matches(['\'', '"'])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty()).then_some(word)
+}
+
+/// `echo …` / `printf …` arguments blanked, up to an unquoted `;`, `&`, `|` or the line end.
+fn blank_echo(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_word_start =
+            i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b';' | b'&' | b'|' | b'(');
+        let command = ["echo", "printf"].into_iter().find(|word| {
+            line[i..].starts_with(word) && matches!(bytes.get(i + word.len()), Some(b' ' | b'\t'))
+        });
+        if let (true, Some(word)) = (at_word_start, command) {
+            out.push_str(word);
+            i += word.len();
+            let start = i;
+            let mut quote: Option<u8> = None;
+            while i < bytes.len() {
+                let c = bytes[i];
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == b'\'' || c == b'"' => quote = Some(c),
+                    None if matches!(c, b';' | b'&' | b'|' | b'\n' | b'>') => break,
+                    None => {}
+                }
+                i += 1;
+            }
+            out.push_str(&blank(&line[start..i]));
+            continue;
+        }
+        let next = line[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&line[i..i + next]);
+        i += next;
+    }
+    out
+}
+
+/// Whether the arguments of a bucket copy (up to the end of the command) write to a bucket: an
+/// `s3://` or `gs://` destination. The first argument is the source, so `aws s3 cp s3://b/x .` only reads.
 /// Option values count as arguments, which errs towards reporting.
 fn writes_to_bucket(arguments: &str) -> Option<String> {
     let arguments = arguments.replace("\\\n", " ");
@@ -163,7 +187,7 @@ fn writes_to_bucket(arguments: &str) -> Option<String> {
     positional
         .iter()
         .skip(1)
-        .find(|token| token.contains("s3://"))
+        .find(|token| token.contains("s3://") || token.contains("gs://"))
         .map(|token| token.trim_matches(['"', '\'']).to_string())
 }
 
@@ -176,6 +200,8 @@ pub struct DeployEvidence {
     /// The deploy command as written in the script, to point at it rather than the whole
     /// script. `None` for actions.
     pub fragment: Option<String>,
+    /// The evidence is only an action that gets cloud credentials.
+    pub credentials_only: bool,
 }
 
 /// One command as a message shows it: words joined by single spaces.
@@ -199,40 +225,44 @@ fn first_line(text: &str) -> String {
 /// cluster), `kubectl` and `helm` commands are tests against it, not deploys.
 pub fn step_deploys(step: &Step, local_cluster: bool) -> Option<DeployEvidence> {
     if let Some(name) = step.action_name() {
-        let matches = |list: &[&'static str]| -> Option<&'static str> {
-            list.iter()
-                .find(|a| {
-                    name.strip_prefix(**a)
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-                })
-                .copied()
-        };
-        let why = matches(CREDENTIAL_ACTIONS)
+        let credentials = listed_action(&name, &CATALOGUE.credential_actions);
+        let why = credentials
             .map(|action| format!("gets cloud credentials with `{action}`"))
-            .or_else(|| matches(DEPLOY_ACTIONS).map(|action| format!("deploys with `{action}`")));
+            .or_else(|| {
+                listed_action(&name, &CATALOGUE.deploy_actions)
+                    .map(|action| format!("deploys with `{action}`"))
+            });
         if let Some(why) = why {
             return Some(DeployEvidence {
                 why,
                 route: step.route.key("uses"),
                 fragment: None,
+                credentials_only: credentials.is_some(),
             });
         }
     }
     let run = step.run()?;
+    let code = code_only(run);
     let separators = [' ', '\t', '\n', ';', '&', '|', '('];
     let command = |re: &LazyLock<Option<Regex>>| {
-        re.as_ref().and_then(|re| re.find(run)).map(|found| {
-            let text = found.as_str().trim_start_matches(separators);
-            (
-                found.start(),
-                squeeze(text.trim_end_matches(separators)),
-                first_line(text),
-            )
-        })
+        re.as_ref()?
+            .find_iter(&code)
+            .find(|found| !dry_run(&code[found.start()..]))
+            .map(|found| {
+                let text = found.as_str().trim_start_matches(separators);
+                (
+                    found.start(),
+                    squeeze(text.trim_end_matches(separators)),
+                    first_line(text),
+                )
+            })
     };
-    let copy = S3_COPY.as_ref().and_then(|re| {
-        re.find_iter(run).find_map(|found| {
-            let bucket = writes_to_bucket(&run[found.end()..])?;
+    let copy = BUCKET_COPY.as_ref().and_then(|re| {
+        re.find_iter(&code).find_map(|found| {
+            if dry_run(&code[found.start()..]) {
+                return None;
+            }
+            let bucket = writes_to_bucket(&code[found.end()..])?;
             let text = found.as_str().trim_start_matches(separators);
             let shown = format!("{} … {bucket}", squeeze(text.trim_end_matches(separators)));
             Some((found.start(), shown, first_line(text)))
@@ -249,16 +279,179 @@ pub fn step_deploys(step: &Step, local_cluster: bool) -> Option<DeployEvidence> 
         why: format!("runs `{shown}`"),
         route: step.route.key("run"),
         fragment: Some(fragment),
+        credentials_only: false,
     })
 }
 
-/// The first deploying step of a job, with the evidence.
+/// Whether the command starting `text` (up to its line's end, continuations included) carries
+/// a dry-run flag: `kubectl apply --dry-run=server`, `helm upgrade --dry-run`.
+fn dry_run(text: &str) -> bool {
+    let text = text.trim_start_matches([' ', '\t', '\n', ';', '&', '|', '(']);
+    let command = text.replace("\\\n", " ");
+    let line = command.lines().next().unwrap_or_default();
+    line.split_whitespace().any(|word| {
+        CATALOGUE
+            .dry_run_flags
+            .iter()
+            .any(|flag| word == flag || word.starts_with(&format!("{flag}=")))
+    })
+}
+
+/// Whether a step only shows what a deploy would do: a plan command or a plan action, or cloud
+/// credentials for a role named for planning or reading (`…-plan`, `…readonly`).
+fn plans(step: &Step) -> bool {
+    if let Some(name) = step.action_name() {
+        if listed_action(&name, &CATALOGUE.plan_actions).is_some() {
+            return true;
+        }
+        let role = ["role-to-assume", "service_account", "client-id"]
+            .into_iter()
+            .filter_map(|input| step.with(input).and_then(crate::source::Node::as_str))
+            .any(|role| {
+                let role = role.to_ascii_lowercase();
+                ["plan", "readonly", "read-only", "read_only", "reader"]
+                    .iter()
+                    .any(|word| role.contains(word))
+            });
+        return role;
+    }
+    step.run().is_some_and(|run| {
+        PLAN_COMMAND
+            .as_ref()
+            .is_some_and(|re| re.is_match(&code_only(run)))
+    })
+}
+
+/// The first deploying step of a job, with the evidence. A job whose only evidence is cloud
+/// credentials and that plans (`terraform plan`, `cdk diff`, a read-only role) is a plan job,
+/// not a deploy.
 pub fn first_deploy_step<'a>(job: &Job<'a>) -> Option<(Step<'a>, DeployEvidence)> {
     let mut local_cluster = false;
-    job.steps().into_iter().find_map(|step| {
+    let mut first: Option<(Step<'a>, DeployEvidence)> = None;
+    let mut planning = false;
+    for step in job.steps() {
         local_cluster |= starts_local_cluster(&step);
-        step_deploys(&step, local_cluster).map(|evidence| (step, evidence))
-    })
+        planning |= plans(&step);
+        if let Some(evidence) = step_deploys(&step, local_cluster) {
+            let credentials_only = evidence.credentials_only;
+            if first.is_none() {
+                first = Some((step, evidence));
+            }
+            if !credentials_only {
+                return first;
+            }
+        }
+    }
+    first.filter(|_| !planning)
+}
+
+/// What a job deploys to, judged from the words of its id, name, step names, `with:` and `env:`
+/// values and the target arguments of its commands (namespace, project, cluster, stack,
+/// workspace, stage, context, bucket).
+pub enum Target {
+    /// A word the production patterns match (`prod`, `production`, `live`, …).
+    Production(String),
+    /// Only non-production words (`staging`, `dev`, `preview`, …), and no production one.
+    NonProduction(String),
+    /// Neither.
+    Unknown,
+}
+
+/// Target arguments in a command: `--namespace web-staging`, `-n dev`, `--project x`,
+/// `workspace select prod`, `s3://bucket`, `gs://bucket`.
+static TARGET_ARGUMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:(?:^|\s)(?:-n|-s|-e|--namespace|--project|--project-id|--cluster|--cluster-name|--context|--kube-context|--stack|--stage|--env|--environment|--workspace|--app|--site|--alias|--resource-group|-g)[= ]+['\x22]?([\w./:-]+)",
+        r"|workspace\s+(?:select|new)\s+(?:-\S+\s+)*['\x22]?([\w.-]+)",
+        r"|\b(?:s3|gs)://([\w.-]+))"
+    ))
+    .ok()
+});
+
+/// The words of a text, lower-cased, split at anything but letters and digits (`non-prod` is
+/// kept whole as `nonprod`).
+fn words(text: &str) -> Vec<String> {
+    text.to_ascii_lowercase()
+        .replace("non-prod", "nonprod")
+        .replace("non_prod", "nonprod")
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether an input or variable name says its value is a deploy target.
+fn names_target(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "env",
+        "stage",
+        "namespace",
+        "project",
+        "cluster",
+        "stack",
+        "workspace",
+        "bucket",
+        "target",
+        "role",
+        "context",
+        "site",
+        "alias",
+        "resource-group",
+        "resource_group",
+        "app-name",
+        "app_name",
+        "slot",
+        "deployment",
+        "tier",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
+/// What a job deploys to, with `is_production` deciding which words are production.
+pub fn job_target(job: &Job, is_production: impl Fn(&str) -> bool) -> Target {
+    let mut texts: Vec<String> = vec![job.id.to_string()];
+    texts.extend(job.node.get_str("name").map(str::to_string));
+    // Only the values of keys that name a target: `image: europe-docker.pkg.dev/…` is not a
+    // dev deploy.
+    let values = |node: Option<&crate::source::Node>, texts: &mut Vec<String>| {
+        if let Some(node) = node {
+            texts.extend(
+                node.entries()
+                    .filter(|(key, _)| names_target(key))
+                    .filter_map(|(_, v)| v.as_str())
+                    .map(str::to_string),
+            );
+        }
+    };
+    values(job.node.get("env"), &mut texts);
+    for step in job.steps() {
+        texts.extend(step.node.get_str("name").map(str::to_string));
+        values(step.node.get("with"), &mut texts);
+        values(step.node.get("env"), &mut texts);
+        if let (Some(run), Some(re)) = (step.run(), TARGET_ARGUMENT.as_ref()) {
+            let code = code_only(run);
+            for captures in re.captures_iter(&code) {
+                texts.extend(
+                    (1..=3)
+                        .filter_map(|group| captures.get(group))
+                        .map(|m| m.as_str().to_string()),
+                );
+            }
+        }
+    }
+    let all: Vec<String> = texts.iter().flat_map(|t| words(t)).collect();
+    if let Some(word) = all.iter().find(|w| is_production(w)) {
+        return Target::Production(word.clone());
+    }
+    match all
+        .iter()
+        .find(|w| CATALOGUE.non_production_words.iter().any(|n| n == *w))
+    {
+        Some(word) => Target::NonProduction(word.clone()),
+        None => Target::Unknown,
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +465,41 @@ mod tests {
             route: Route::root(),
         };
         step_deploys(&step, false).map(|evidence| evidence.why)
+    }
+
+    #[test]
+    fn catalogue_parses() {
+        let text = include_str!("../../rules/workflow/deploy.toml");
+        let parsed: Result<Catalogue, _> = toml::from_str(text);
+        assert!(parsed.is_ok(), "{:?}", parsed.err());
+        for re in [
+            &DEPLOY_COMMAND,
+            &CLUSTER_COMMAND,
+            &PLAN_COMMAND,
+            &BUCKET_COPY,
+            &LOCAL_CLUSTER_COMMAND,
+        ] {
+            assert!(re.is_some());
+        }
+    }
+
+    #[test]
+    fn heredocs_and_echo_are_not_commands() {
+        for run in [
+            "cat <<EOF > notes.md\nhelm install api ./chart\nEOF",
+            "cat <<-'END'\n  terraform apply\n  END\nls",
+            "echo \"then run: kubectl apply -f k8s/\"",
+            "printf '%s\\n' 'helm upgrade api ./chart'",
+            "kubectl apply --dry-run=server -f k8s/",
+            "helm upgrade --install api ./chart --dry-run",
+        ] {
+            assert_eq!(command(run), None, "{run}");
+        }
+        assert!(command("cat <<EOF > x\nhi\nEOF\nhelm install api ./chart").is_some());
+        assert_eq!(
+            code_only("echo a && terraform apply").len(),
+            "echo a && terraform apply".len()
+        );
     }
 
     #[test]
@@ -294,6 +522,17 @@ mod tests {
             "az webapp deploy --name x",
             "pulumi up --yes",
             "echo start && terraform apply",
+            "atmos terraform deploy vpc -s plat-ue1-prod",
+            "firebase deploy --only hosting",
+            "flyctl deploy --remote-only",
+            "vercel deploy --prod --token x",
+            "netlify deploy --dir dist --prod",
+            "npx wrangler deploy",
+            "gh workflow run deploy.yml -f env=prod",
+            "curl -X POST -H \"Authorization: Bearer $ARGOCD_TOKEN\" https://argocd.example.com/api/v1/applications/web/sync",
+            "curl -fsS https://hooks.example.com/deploy -H 'Authorization: Bearer x'",
+            "gsutil -m rsync -r site gs://docs.example.com",
+            "argocd app sync web",
         ] {
             assert!(command(run).is_some(), "{run}");
         }
@@ -312,6 +551,11 @@ mod tests {
             "gcloud auth list\nnpm run deploy-docs",
             "npm run deploy-docs",
             "kubectl version --client",
+            "cdk diff",
+            "kubectl diff -f k8s/",
+            "gh workflow run lint.yml",
+            "curl -H \"Authorization: Bearer $T\" https://api.example.com/status",
+            "gsutil cp gs://bucket/a.txt .",
         ] {
             assert_eq!(command(run), None, "{run}");
         }

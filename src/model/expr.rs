@@ -131,6 +131,98 @@ pub fn contexts(inner: &str) -> Vec<String> {
     out
 }
 
+/// Splits `text` at every top-level (outside strings and brackets) occurrence of `operator`.
+fn split_top<'t>(text: &'t str, operator: &str) -> Vec<&'t str> {
+    let bytes = text.as_bytes();
+    let mut parts = Vec::new();
+    let (mut depth, mut start, mut i) = (0usize, 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 && text[i..].starts_with(operator) => {
+                parts.push(&text[start..i]);
+                i += operator.len();
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// Functions whose result is a boolean or a hash whatever their arguments.
+const FIXED_RESULT: &[&str] = &[
+    "contains",
+    "startswith",
+    "endswith",
+    "success",
+    "failure",
+    "always",
+    "cancelled",
+    "hashfiles",
+];
+
+/// The contexts whose text can become the *value* of an expression, as opposed to those it
+/// only tests. `a && 'x' || 'y'` is `'x'` or `'y'` (or a falsy, empty `a`); a comparison,
+/// `!a` or `contains(…)` is a boolean; `fromJSON(inputs.flag) && '-v'` is `'-v'` or empty.
+/// A literal-only expression has no contexts: its value is a constant.
+pub fn value_contexts(inner: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    value_contexts_into(inner.trim(), &mut out, 0);
+    out
+}
+
+fn value_contexts_into(text: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 {
+        out.extend(contexts(text));
+        return;
+    }
+    let alternatives = split_top(text, "||");
+    if alternatives.len() > 1 {
+        for alternative in alternatives {
+            value_contexts_into(alternative.trim(), out, depth + 1);
+        }
+        return;
+    }
+    let chain = split_top(text, "&&");
+    if chain.len() > 1 {
+        // The value is the last operand, or an earlier falsy one: `false`, `0`, `''`, `null`.
+        if let Some(last) = chain.last() {
+            value_contexts_into(last.trim(), out, depth + 1);
+        }
+        return;
+    }
+    let compares = ["==", "!=", "<=", ">=", "<", ">"]
+        .iter()
+        .any(|operator| split_top(text, operator).len() > 1);
+    if compares || text.starts_with('!') {
+        return;
+    }
+    if let Some(inside) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        value_contexts_into(inside.trim(), out, depth + 1);
+        return;
+    }
+    let name: String = text
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let called = text[name.len()..].trim_start().starts_with('(');
+    if called && FIXED_RESULT.contains(&name.to_ascii_lowercase().as_str()) {
+        return;
+    }
+    out.extend(contexts(text));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +250,32 @@ mod tests {
             contexts("github.event.commits.*.author.name"),
             vec!["github.event.commits.*.author.name"]
         );
+    }
+
+    #[test]
+    fn value_contexts_skip_what_is_only_tested() {
+        assert!(value_contexts("'constant'").is_empty());
+        assert!(value_contexts("github.event.issue.title == 'x'").is_empty());
+        assert!(value_contexts("contains(github.event.issue.title, 'x')").is_empty());
+        assert!(value_contexts("!github.event.issue.title").is_empty());
+        assert!(
+            value_contexts("fromJSON(inputs.free-threading) && '_free_threading' || ''").is_empty()
+        );
+        assert!(value_contexts("github.event_name == 'push' && 'a' || 'b'").is_empty());
+        assert_eq!(
+            value_contexts("github.event.issue.title || 'none'"),
+            vec!["github.event.issue.title"]
+        );
+        assert_eq!(
+            value_contexts("inputs.x && github.head_ref"),
+            vec!["github.head_ref"]
+        );
+        assert_eq!(
+            value_contexts("format('{0}', github.head_ref)"),
+            vec!["github.head_ref"]
+        );
+        assert_eq!(value_contexts("(github.head_ref)"), vec!["github.head_ref"]);
+        assert_eq!(value_contexts("toJSON(github.event)"), vec!["github.event"]);
     }
 
     #[test]

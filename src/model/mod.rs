@@ -1,6 +1,7 @@
 //! Typed views over documents: thin wrappers that know where things live in a workflow or an
 //! action and hand rules both the node and the route that leads to it.
 
+pub mod contexts;
 pub mod deploy;
 pub mod environment;
 pub mod expr;

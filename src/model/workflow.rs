@@ -31,6 +31,38 @@ impl<'a> Workflow<'a> {
         self.triggers().contains(&name)
     }
 
+    /// Whether the workflow's input `name` (of `workflow_dispatch` or `workflow_call`) is
+    /// declared with a type whose values cannot carry text: `boolean`, `number`, `choice` (one
+    /// of the listed options) or `environment` (one of the repository's environments). An
+    /// undeclared input, or one declared as a string under either trigger, is not.
+    pub fn input_is_typed(&self, name: &str) -> bool {
+        let mut declared = false;
+        for trigger in ["workflow_dispatch", "workflow_call"] {
+            let Some(inputs) = self
+                .root
+                .get("on")
+                .and_then(|on| on.get(trigger))
+                .and_then(|t| t.get("inputs"))
+            else {
+                continue;
+            };
+            let Some((_, input)) = inputs
+                .entries()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            else {
+                continue;
+            };
+            let typed = input.get_str("type").is_some_and(|kind| {
+                matches!(kind.trim(), "boolean" | "number" | "choice" | "environment")
+            });
+            if !typed {
+                return false;
+            }
+            declared = true;
+        }
+        declared
+    }
+
     pub fn jobs(&self) -> Vec<Job<'a>> {
         let Some(jobs) = self.root.get("jobs") else {
             return Vec::new();
@@ -68,6 +100,30 @@ impl<'a> Job<'a> {
     pub fn uses(&self) -> Option<&'a str> {
         self.node.get_str("uses")
     }
+}
+
+/// The environment variables a step sees, by name: its workflow's `env`, then its job's, then
+/// its own, each level overriding the one above (names compare case-insensitively, as
+/// `env.NAME` does). `blocks` are the `env:` nodes from the outermost in.
+pub fn layered_env<'a>(blocks: &[Option<&'a Node>]) -> Vec<(&'a str, &'a Node)> {
+    let mut merged: Vec<(&'a str, &'a Node)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for block in blocks.iter().flatten() {
+        for (name, value) in block.entries() {
+            match index.get(&name.to_ascii_lowercase()) {
+                Some(&at) => {
+                    if let Some(slot) = merged.get_mut(at) {
+                        *slot = (name, value);
+                    }
+                }
+                None => {
+                    index.insert(name.to_ascii_lowercase(), merged.len());
+                    merged.push((name, value));
+                }
+            }
+        }
+    }
+    merged
 }
 
 /// A composite action (`action.yml`).

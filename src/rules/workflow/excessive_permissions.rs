@@ -13,12 +13,25 @@ crate::rule_meta!(
     Severity::Medium,
     "workflow token with more permissions than its jobs need",
     r#"## What it does
-Reports three ways the `GITHUB_TOKEN` gets more power than a job needs:
+Reports the ways the `GITHUB_TOKEN` gets more power than a job needs:
 - `permissions: write-all` at workflow or job level (high);
+- `permissions: read-all` at workflow or job level (medium): read access to every scope,
+  including ones no job needs (`actions`, `security-events`, `packages`, private
+  dependencies);
 - write scopes granted at workflow level in a workflow with several jobs, where jobs that do
   not set their own `permissions` inherit them (medium);
+- write scopes granted at workflow level in a single-job workflow (low): the one job may need
+  them, but any job added later inherits them; grant them on the job instead;
 - no `permissions` anywhere, so the repository's default token applies, which on many
   repositories and organisations is read-write on every scope (medium, per job).
+
+A workflow triggered only by `workflow_call` with no `permissions` is not reported: a
+reusable workflow's token is the one its caller grants, so the caller is where the scopes are
+decided (and checked). With any other trigger beside `workflow_call`, the jobs are reported.
+
+Where tollgate differs from zizmor: zizmor reports one finding per write scope and reports the
+single-job workflow-level case only in its pedantic persona; tollgate reports one finding on
+the `permissions` block, listing the scopes, and the single-job case at low severity.
 
 ## Why is this bad
 Every step of every job can use the token: a compromised action, a dependency's install
@@ -59,7 +72,7 @@ jobs:
 /// The write scopes a `permissions` node grants, or `None` for a blanket `write-all`.
 fn write_scopes(permissions: &Node) -> Option<Vec<String>> {
     if let Some(text) = permissions.as_str() {
-        return match text {
+        return match text.trim() {
             "write-all" => None,
             _ => Some(Vec::new()),
         };
@@ -73,6 +86,22 @@ fn write_scopes(permissions: &Node) -> Option<Vec<String>> {
     )
 }
 
+/// Whether a `permissions` node is the blanket `read-all`.
+fn is_read_all(permissions: &Node) -> bool {
+    permissions
+        .as_str()
+        .is_some_and(|text| text.trim() == "read-all")
+}
+
+fn read_all(place: &str, route: Route) -> crate::finding::Draft {
+    ExcessivePermissions::META.finding(
+        format!(
+            "{place} `read-all` grants read access to every scope (actions, packages, security-events, …); list only the scopes needed"
+        ),
+        Location::value(route),
+    )
+}
+
 impl Rule for ExcessivePermissions {
     fn meta(&self) -> &'static RuleMeta {
         Self::META
@@ -82,6 +111,8 @@ impl Rule for ExcessivePermissions {
         let jobs = workflow.jobs();
         let top = workflow.root.get("permissions");
         let top_route = Route::root().key("permissions");
+        let triggers = workflow.triggers();
+        let reusable_only = !triggers.is_empty() && triggers.iter().all(|t| *t == "workflow_call");
         if let Some(top) = top {
             match write_scopes(top) {
                 None => cx.report(
@@ -92,6 +123,25 @@ impl Rule for ExcessivePermissions {
                         )
                         .severity(Severity::High),
                 ),
+                Some(_) if is_read_all(top) => {
+                    cx.report(read_all("workflow-level", top_route.clone()))
+                }
+                Some(scopes) if !scopes.is_empty() && jobs.len() == 1 => {
+                    if jobs[0].node.get("permissions").is_none() {
+                        cx.report(
+                            Self::META
+                                .finding(
+                                    format!(
+                                        "workflow-level write scopes ({}) apply to every job, including any added later; grant them on job `{}` instead",
+                                        scopes.join(", "),
+                                        jobs[0].id
+                                    ),
+                                    Location::key(top_route.clone()),
+                                )
+                                .severity(Severity::Low),
+                        );
+                    }
+                }
                 Some(scopes) if !scopes.is_empty() && jobs.len() > 1 => {
                     let inheriting: Vec<&str> = jobs
                         .iter()
@@ -123,7 +173,13 @@ impl Rule for ExcessivePermissions {
                         )
                         .severity(Severity::High),
                 ),
+                Some(permissions) if is_read_all(permissions) => cx.report(read_all(
+                    &format!("job `{}`:", job.id),
+                    job.route.key("permissions"),
+                )),
                 Some(_) => {}
+                // A reusable workflow runs with the token its caller grants.
+                None if top.is_none() && reusable_only => {}
                 None if top.is_none() => cx.report(Self::META.finding(
                     format!(
                         "job `{}` sets no `permissions` and the workflow sets none either, so the repository's default token scopes apply",

@@ -28,7 +28,27 @@ repository secrets instead of short-lived credentials minted by GitHub's OIDC fe
 - `azure/login` with `creds`, Azure publish profiles, `ARM_CLIENT_SECRET`;
 - `VAULT_TOKEN` from secrets, or `hashicorp/vault-action` with the `token` method;
 - kubeconfig material or cluster tokens from secrets;
-- other clouds' access keys (Alibaba, Tencent, IBM, HCP Terraform, DigitalOcean).
+- Vault AppRole logins: `hashicorp/vault-action` `secretId`, `VAULT_SECRET_ID`, or a
+  `secret_id` from secrets in an `auth/approle/login` command (alternative: Vault's JWT/OIDC
+  auth method);
+- OpenShift: `redhat-actions/oc-login` `openshift_token`/`openshift_password`, or secrets on an
+  `oc login --token|-p` line (alternative: OIDC to OpenShift);
+- HCP Terraform API tokens: `TF_TOKEN_<host>`, `TF_API_TOKEN`, `TFE_TOKEN`,
+  `cli_config_credentials_token` (alternative: HCP Terraform workload identity);
+- 1Password service-account tokens (`OP_SERVICE_ACCOUNT_TOKEN`; alternative: 1Password reached
+  through OIDC or a Vault-backed secret);
+- package-registry publish tokens (`NPM_TOKEN`/`NODE_AUTH_TOKEN`, `CARGO_REGISTRY_TOKEN`,
+  `PYPI_API_TOKEN`/`TWINE_PASSWORD`, `GEM_HOST_API_KEY`, `NUGET_API_KEY`, the `password` of
+  `pypa/gh-action-pypi-publish`), at medium and only in a job that publishes (`npm publish`,
+  `cargo publish`, `twine upload`, …), since those registries accept trusted publishing; the
+  same token in a job that only installs is left alone;
+- other clouds' access keys (Alibaba, Tencent, IBM, DigitalOcean).
+
+Each message names the short-lived alternative.
+
+Where tollgate differs from zizmor: zizmor's `use-trusted-publishing` points at the publish
+step (informational) and needs no stored token; tollgate points at the stored token and rates
+it medium.
 
 In a composite action, which cannot read secrets, the same environment variables set from the
 action's `inputs` are reported: the caller is handing the action a stored key.
@@ -79,6 +99,10 @@ Use `credential_type = "assumed_role"` with `role_arns` and a short `max_sts_ttl
 - https://github.com/google-github-actions/auth#preferred-direct-workload-identity-federation
 - https://github.com/Azure/login#login-with-openid-connect-oidc-recommended
 - https://github.com/hashicorp/vault-action#jwt-with-github-oidc-tokens
+- https://developer.hashicorp.com/terraform/cloud-docs/workspaces/dynamic-provider-credentials
+- https://docs.npmjs.com/trusted-publishers
+- https://docs.pypi.org/trusted-publishers/
+- https://crates.io/docs/trusted-publishing
 "#
 );
 
@@ -117,8 +141,21 @@ const ACTION_INPUTS: &[(&str, &str, Provider)] = &[
     (
         "redhat-actions/oc-login",
         "openshift_token",
-        Provider::Cluster,
+        Provider::OpenShift,
     ),
+    (
+        "redhat-actions/oc-login",
+        "openshift_password",
+        Provider::OpenShift,
+    ),
+    ("hashicorp/vault-action", "secretId", Provider::VaultAppRole),
+    (
+        "pypa/gh-action-pypi-publish",
+        "password",
+        Provider::Registry,
+    ),
+    ("js-devtools/npm-publish", "token", Provider::Registry),
+    ("katyo/publish-crates", "registry-token", Provider::Registry),
     (
         "hashicorp/setup-terraform",
         "cli_config_credentials_token",
@@ -149,7 +186,31 @@ const ENV_NAMES: &[(&str, Provider)] = &[
     ("KUBE_TOKEN", Provider::Cluster),
     ("TF_API_TOKEN", Provider::Terraform),
     ("TFE_TOKEN", Provider::Terraform),
+    ("TF_CLOUD_TOKEN", Provider::Terraform),
+    ("TFC_TOKEN", Provider::Terraform),
+    ("VAULT_SECRET_ID", Provider::VaultAppRole),
+    ("VAULT_APPROLE_SECRET_ID", Provider::VaultAppRole),
+    ("OP_SERVICE_ACCOUNT_TOKEN", Provider::OnePassword),
+    ("OP_CONNECT_TOKEN", Provider::OnePassword),
+    ("NPM_TOKEN", Provider::Registry),
+    ("NODE_AUTH_TOKEN", Provider::Registry),
+    ("CARGO_REGISTRY_TOKEN", Provider::Registry),
+    ("PYPI_API_TOKEN", Provider::Registry),
+    ("PYPI_TOKEN", Provider::Registry),
+    ("TWINE_PASSWORD", Provider::Registry),
+    ("GEM_HOST_API_KEY", Provider::Registry),
+    ("NUGET_API_KEY", Provider::Registry),
 ];
+
+/// `TF_TOKEN_<host>`: the CLI's per-host API token (`TF_TOKEN_app_terraform_io`).
+fn env_provider(name: &str) -> Option<Provider> {
+    if let Some((_, provider)) = ENV_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        return Some(*provider);
+    }
+    let upper = name.to_ascii_uppercase();
+    (upper.starts_with("TF_TOKEN_") && upper.len() > "TF_TOKEN_".len())
+        .then_some(Provider::Terraform)
+}
 
 /// Secret names that, by convention, hold a long-lived cloud, Vault or cluster credential.
 static CREDENTIAL_SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -159,8 +220,12 @@ static CREDENTIAL_SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"|(?P<google>.*(?:GCP|GCLOUD|GOOGLE|GKE).*(?:KEY|CREDENTIAL|SA_JSON).*|.*SERVICE_ACCOUNT_(?:KEY|JSON).*)",
         r"|(?P<azure>.*AZURE.*(?:CREDENTIAL|SECRET|PUBLISH_?PROFILE|API_TOKEN).*|.*PUBLISH_?PROFILE.*|ARM_CLIENT_SECRET)",
         r"|(?P<vault>.*VAULT_TOKEN.*)",
-        r"|(?P<cluster>.*KUBE_?CONFIG.*|.*KUBE_TOKEN.*|.*OPENSHIFT_TOKEN.*|.*K8S_(?:TOKEN|CONFIG).*)",
-        r"|(?P<terraform>TF_API_TOKEN|TFE_TOKEN|TF_TOKEN_.*)",
+        r"|(?P<approle>.*(?:VAULT|APPROLE).*SECRET_?ID.*)",
+        r"|(?P<openshift>.*OPENSHIFT.*(?:TOKEN|PASSWORD).*|(?:.*_)?(?:OCP|OC)_(?:TOKEN|PASSWORD|LOGIN_TOKEN))",
+        r"|(?P<cluster>.*KUBE_?CONFIG.*|.*KUBE_TOKEN.*|.*K8S_(?:TOKEN|CONFIG).*)",
+        r"|(?P<terraform>TF_API_TOKEN|TFE_TOKEN|TF_TOKEN_.*|TFC_TOKEN|TF_CLOUD_TOKEN|.*TFC_API_TOKEN.*|.*TERRAFORM_(?:CLOUD_|API_)?TOKEN.*)",
+        r"|(?P<onepassword>.*OP_SERVICE_ACCOUNT_TOKEN.*|OP_CONNECT_TOKEN|.*(?:1PASSWORD|ONEPASSWORD|ONE_PASSWORD).*TOKEN.*)",
+        r"|(?P<registry>NPM_TOKEN|NPM_AUTH_TOKEN|NPM_PUBLISH_TOKEN|NPMJS_TOKEN|CARGO_REGISTRY_TOKEN|CRATES_IO_TOKEN|CRATES_TOKEN|CARGO_TOKEN|PYPI_API_TOKEN|PYPI_TOKEN|PYPI_PASSWORD|TEST_PYPI_API_TOKEN|TWINE_PASSWORD|RUBYGEMS_API_KEY|GEM_HOST_API_KEY|NUGET_API_KEY)",
         r"|(?P<other>.*ACCESS_KEY_SECRET.*|.*(?:ALIBABA|ALIYUN|ALICLOUD|TENCENT).*SECRET.*|.*IBM.*API_KEY.*|.*CLOUD_API_KEY.*|.*DIGITALOCEAN.*TOKEN.*|HCLOUD_TOKEN)",
         r")$"
     ))
@@ -173,8 +238,14 @@ enum Provider {
     Google,
     Azure,
     Vault,
+    VaultAppRole,
+    OpenShift,
     Cluster,
     Terraform,
+    OnePassword,
+    /// A package registry's publish token (npm, crates.io, PyPI, RubyGems, NuGet), all of which
+    /// offer trusted publishing from GitHub Actions. Reported only in a job that publishes.
+    Registry,
     Other,
 }
 
@@ -185,8 +256,12 @@ impl Provider {
             Provider::Google => "Google Cloud",
             Provider::Azure => "Azure",
             Provider::Vault => "Vault",
+            Provider::VaultAppRole => "Vault AppRole",
+            Provider::OpenShift => "OpenShift",
             Provider::Cluster => "cluster",
             Provider::Terraform => "HCP Terraform",
+            Provider::OnePassword => "1Password service-account",
+            Provider::Registry => "package registry publish",
             Provider::Other => "cloud",
         }
     }
@@ -206,11 +281,23 @@ impl Provider {
             Provider::Vault => {
                 "use the JWT/OIDC auth method (`method: jwt` in hashicorp/vault-action) with a role bound to this repository"
             }
+            Provider::VaultAppRole => {
+                "a `secret_id` is a standing password: use Vault's JWT/OIDC auth method (`method: jwt` in hashicorp/vault-action) with a role bound to this repository"
+            }
+            Provider::OpenShift => {
+                "use OIDC to OpenShift (a cluster that trusts GitHub's OIDC issuer, or a short-lived token after an OIDC cloud login) instead of a stored token or password"
+            }
+            Provider::OnePassword => {
+                "reach 1Password through OIDC (a short-lived cloud or Vault login that reads the secret) or use a Vault-backed secret, instead of a standing service-account token"
+            }
+            Provider::Registry => {
+                "use trusted publishing (OIDC, `permissions: id-token: write`), which npm, crates.io, PyPI, RubyGems and NuGet accept from GitHub Actions"
+            }
             Provider::Cluster => {
                 "get short-lived cluster credentials after an OIDC cloud login (e.g. `aws eks update-kubeconfig`, `azure/aks-set-context`, `get-gke-credentials`)"
             }
             Provider::Terraform => {
-                "use HCP Terraform workload identity or dynamic provider credentials"
+                "use HCP Terraform workload identity (a run-scoped token for the workspace) and dynamic provider credentials instead of a user or team API token"
             }
             Provider::Other => "use the provider's OIDC federation for GitHub Actions",
         }
@@ -219,8 +306,12 @@ impl Provider {
 
 /// What kind of standing credential a secret's name says it holds (`AWS`, `Vault`, `cluster`, …),
 /// or `None`. Shared with `tollgate drift`, which can read only the names of live secrets.
+/// Registry publish tokens are left out: a live secret's name alone cannot say whether it
+/// publishes.
 pub fn credential_kind_of_secret(name: &str) -> Option<&'static str> {
-    provider_of_secret(name).map(Provider::name)
+    provider_of_secret(name)
+        .filter(|provider| *provider != Provider::Registry)
+        .map(Provider::name)
 }
 
 fn provider_of_secret(name: &str) -> Option<Provider> {
@@ -230,8 +321,12 @@ fn provider_of_secret(name: &str) -> Option<Provider> {
         ("google", Provider::Google),
         ("azure", Provider::Azure),
         ("vault", Provider::Vault),
+        ("approle", Provider::VaultAppRole),
+        ("openshift", Provider::OpenShift),
         ("cluster", Provider::Cluster),
         ("terraform", Provider::Terraform),
+        ("onepassword", Provider::OnePassword),
+        ("registry", Provider::Registry),
         ("other", Provider::Other),
     ];
     groups
@@ -275,16 +370,25 @@ struct Scan<'c, 'a> {
     /// Where stored credentials arrive from: `secrets` in a workflow; in a composite action,
     /// which cannot read secrets, the caller hands them in as `inputs`.
     source: &'static str,
+    /// Whether the job (or action) being scanned publishes a package: registry tokens are
+    /// reported only there, where trusted publishing could replace them.
+    publishes: bool,
 }
 
 impl Scan<'_, '_> {
     fn report(&mut self, location: Location, provider: Provider, what: &str) {
+        if provider == Provider::Registry && !self.publishes {
+            return;
+        }
         let key = (location.route.clone(), what.to_string());
         if !self.reported.insert(key) {
             return;
         }
-        self.cx
-            .report(StandingCredentials::META.finding(message(provider, what), location));
+        let finding = StandingCredentials::META.finding(message(provider, what), location);
+        self.cx.report(match provider {
+            Provider::Registry => finding.severity(Severity::Medium),
+            _ => finding,
+        });
     }
 
     /// `env:` blocks: known names set from secrets, then any credential-named secret.
@@ -296,12 +400,11 @@ impl Scan<'_, '_> {
             if stored.is_empty() {
                 continue;
             }
-            let known = ENV_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
             let value_route = route.key("env").key(name);
-            if let Some((_, provider)) = known {
+            if let Some(provider) = env_provider(name) {
                 self.report(
                     Location::value(value_route),
-                    *provider,
+                    provider,
                     &format!("`{name}` is set from `{}.{}`", self.source, stored[0].0),
                 );
                 continue;
@@ -365,6 +468,36 @@ impl Scan<'_, '_> {
         self.env(step.node.get("env"), &step.route);
         if let Some(run) = step.run() {
             self.secrets(run, &step.route.key("run"));
+            self.logins(run, &step.route.key("run"));
+        }
+    }
+
+    /// Stored secrets handed to `oc login` (a token or a password) or to a Vault AppRole login
+    /// (`vault write auth/approle/login … secret_id=…`) in a script, whatever the secrets' names.
+    fn logins(&mut self, run: &str, route: &Route) {
+        for line in joined_lines(run) {
+            let lower = line.to_ascii_lowercase();
+            let provider = if OC_LOGIN.as_ref().is_some_and(|re| re.is_match(&lower)) {
+                Provider::OpenShift
+            } else if lower.contains("approle") && lower.contains("secret_id") {
+                Provider::VaultAppRole
+            } else {
+                continue;
+            };
+            for (name, expression) in read_in(&line, self.source) {
+                // The role id names the role; the secret id is the credential.
+                let upper = name.to_ascii_uppercase();
+                if provider == Provider::VaultAppRole
+                    && (upper.contains("ROLE_ID") || upper.contains("ROLEID"))
+                {
+                    continue;
+                }
+                self.report(
+                    Location::fragment(route.clone(), expression),
+                    provider,
+                    &format!("`{}.{name}` is used to log in", self.source),
+                );
+            }
         }
     }
 }
@@ -403,6 +536,7 @@ impl Rule for StandingCredentials {
             cx,
             reported: HashSet::new(),
             source: "secrets",
+            publishes: workflow.jobs().iter().any(|job| publishes(&job.steps())),
         };
         scan.env(workflow.root.get("env"), &Route::root());
         for job in workflow.jobs() {
@@ -415,6 +549,7 @@ impl Rule for StandingCredentials {
             cx,
             reported: HashSet::new(),
             source: "inputs",
+            publishes: publishes(&action.steps()),
         };
         for step in action.steps() {
             scan.step(&step);
@@ -422,7 +557,70 @@ impl Rule for StandingCredentials {
     }
 }
 
+/// `oc login` with a token or a password on the line.
+static OC_LOGIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;&|(])oc\s+login\b.*(?:--token|-p\b|--password|-u\b)").ok()
+});
+
+/// The logical lines of a script: a line ending in `\` continues on the next.
+fn joined_lines(run: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in run.lines() {
+        match line.trim_end().strip_suffix('\\') {
+            Some(head) => {
+                current.push_str(head);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(line);
+                out.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Commands and actions that publish a package to a registry with trusted publishing.
+static PUBLISH_COMMAND: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?m)(?:^|[\s;&|(])(?:",
+        r"(?:npm|yarn|pnpm)(?:\s+-\S+)*\s+publish\b|yarn\s+npm\s+publish\b|changeset\s+publish\b|semantic-release\b|lerna\s+publish\b",
+        r"|cargo\s+(?:\+\S+\s+)?publish\b|cargo\s+release\b",
+        r"|twine\s+upload\b|(?:poetry|uv|flit|hatch|pdm)\s+publish\b",
+        r"|gem\s+push\b|dotnet\s+nuget\s+push\b|nuget\s+push\b",
+        r")"
+    ))
+    .ok()
+});
+
+const PUBLISH_ACTIONS: &[&str] = &[
+    "pypa/gh-action-pypi-publish",
+    "js-devtools/npm-publish",
+    "katyo/publish-crates",
+    "changesets/action",
+    "cycjimmy/semantic-release-action",
+    "rubygems/release-gem",
+];
+
+/// Whether any of the steps publishes a package.
+fn publishes(steps: &[Step]) -> bool {
+    steps.iter().any(|step| {
+        PUBLISH_ACTIONS
+            .iter()
+            .any(|action| step.uses_action(action))
+            || step
+                .run()
+                .is_some_and(|run| PUBLISH_COMMAND.as_ref().is_some_and(|re| re.is_match(run)))
+    })
+}
+
 fn check_job(scan: &mut Scan, job: &Job) {
+    let steps = job.steps();
+    scan.publishes = publishes(&steps);
     scan.env(job.node.get("env"), &job.route);
     // Reusable workflow calls pass secrets explicitly under `secrets:`.
     if let Some(secrets) = job.node.get("secrets") {
@@ -432,8 +630,8 @@ fn check_job(scan: &mut Scan, job: &Job) {
             }
         }
     }
-    for step in job.steps() {
-        scan.step(&step);
+    for step in &steps {
+        scan.step(step);
     }
 }
 
@@ -461,7 +659,27 @@ mod tests {
             provider_of_secret("ACCESS_KEY_SECRET"),
             Some(Provider::Other)
         );
-        assert_eq!(provider_of_secret("NPM_TOKEN"), None);
+        assert_eq!(provider_of_secret("NPM_TOKEN"), Some(Provider::Registry));
+        assert_eq!(credential_kind_of_secret("NPM_TOKEN"), None);
+        assert_eq!(
+            provider_of_secret("VAULT_SECRET_ID"),
+            Some(Provider::VaultAppRole)
+        );
+        assert_eq!(provider_of_secret("VAULT_ROLE_ID"), None);
+        assert_eq!(provider_of_secret("OCP_TOKEN"), Some(Provider::OpenShift));
+        assert_eq!(
+            provider_of_secret("TF_TOKEN_app_terraform_io"),
+            Some(Provider::Terraform)
+        );
+        assert_eq!(
+            provider_of_secret("OP_SERVICE_ACCOUNT_TOKEN"),
+            Some(Provider::OnePassword)
+        );
+        assert_eq!(
+            env_provider("TF_TOKEN_app_terraform_io"),
+            Some(Provider::Terraform)
+        );
+        assert_eq!(env_provider("TF_TOKEN_"), None);
         assert_eq!(provider_of_secret("AZURE_CLIENT_ID"), None);
         assert_eq!(provider_of_secret("GITHUB_TOKEN"), None);
     }

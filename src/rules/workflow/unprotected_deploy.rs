@@ -1,7 +1,7 @@
 //! `unprotected-deploy`: a job that deploys without a protected environment.
 
 use crate::finding::{Location, Severity};
-use crate::model::deploy::first_deploy_step;
+use crate::model::deploy::{Target, first_deploy_step, job_target};
 use crate::model::{Job, Workflow};
 use crate::rules::{Cx, Rule, RuleMeta};
 
@@ -15,16 +15,33 @@ crate::rule_meta!(
     r#"## What it does
 Finds jobs that deploy — they obtain cloud credentials (`aws-actions/configure-aws-credentials`,
 `google-github-actions/auth`, `azure/login`), use a known deploy action (ECS, Cloud Run,
-Azure Web Apps, Kubernetes, …) or run a deploy command (`terraform apply`, `kubectl apply`,
-`helm upgrade`, `aws s3 sync … s3://`, `cdk deploy`, `gcloud run deploy`, `pulumi up`, …) —
-and either have no `environment:` (high), or have an environment that is not one of the
-production environments in `tollgate.yml` while the job plainly targets production (medium).
+Azure Web Apps, Kubernetes, Firebase, Netlify, …) or run a deploy command (`terraform apply`,
+`atmos terraform deploy`, `kubectl apply`, `helm upgrade`, `aws s3 sync … s3://`,
+`gsutil rsync … gs://`, `cdk deploy`, `gcloud run deploy`, `pulumi up`, `firebase deploy`,
+`flyctl deploy`, `vercel --prod`, `netlify deploy --prod`, `wrangler deploy`,
+`argocd app sync`, `gh workflow run` of a deploy workflow, `curl` with a bearer token to Argo
+CD or a deploy webhook, …) — and either have no `environment:`, or have an environment that
+is not one of the production environments in `tollgate.yml` while the job plainly targets
+production (medium). The catalogue of actions and commands is data:
+`rules/workflow/deploy.toml`.
+
+Without an `environment:`, the severity follows what the job deploys to, read from its id,
+name, step names, `with:`/`env:` values and the target arguments of its commands (namespace,
+project, cluster, stack, workspace, stage, context, bucket):
+- a production word (the production patterns of `tollgate.yml`), or no word either way: high;
+- only non-production words (dev, test, staging, sandbox, preview, ci, qa, …): low. It still
+  matters: the credentials such a job uses are repository secrets or a repository-wide trust,
+  not scoped to an environment, so any branch or workflow can use them.
+
+Not deploys: plan-only and read-only jobs (cloud credentials used only for `terraform plan`,
+`cdk diff`, `pulumi preview`, `helm template|diff`, `kubectl diff`, a plan action, or a role
+named for planning or reading), commands with `--dry-run`, reading commands (`kubectl get`,
+`aws s3 ls`, `aws s3 cp s3://… .`), text inside heredocs and the arguments of `echo` and
+`printf`, and `kubectl`/`helm` in a job that first starts a throwaway cluster (kind, minikube,
+k3d) to test against.
 
 The finding points at the deploying step's action or command, with the job as a related
-location. `aws s3 cp|sync` counts only when it writes to a bucket; reading commands such as
-`terraform plan`, `kubectl get`, `helm lint|template` or `aws s3 ls` are not deploys, nor are
-`kubectl` and `helm` commands in a job that first starts a throwaway cluster (kind, minikube,
-k3d) to test against.
+location.
 
 ## Why is this bad
 A GitHub Environment is where required reviewers, wait timers, deployment branch rules and
@@ -93,17 +110,31 @@ impl Rule for UnprotectedDeploy {
         .labelled("deploys here");
         let job_location = Location::key(job.route.clone()).labelled(format!("job `{}`", job.id));
         match job.environment() {
-            None => cx.report(
-                Self::META
-                    .finding(
-                        format!(
-                            "job `{}` {why} but has no `environment:`, so no approval gates it",
-                            job.id
-                        ),
-                        deploys_here,
-                    )
-                    .related(job_location),
-            ),
+            None => match job_target(job, |word| cx.config.is_production(word)) {
+                Target::NonProduction(word) => cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "job `{}` {why} to a non-production target (`{word}`) with no `environment:`; it still matters because the credentials it uses are repository-wide, not scoped to an environment, so any branch or workflow can use them",
+                                job.id
+                            ),
+                            deploys_here,
+                        )
+                        .severity(Severity::Low)
+                        .related(job_location),
+                ),
+                Target::Production(_) | Target::Unknown => cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "job `{}` {why} but has no `environment:`, so no approval gates it",
+                                job.id
+                            ),
+                            deploys_here,
+                        )
+                        .related(job_location),
+                ),
+            },
             // An environment chosen at run time cannot be judged here.
             Some(environment) if environment.contains("${{") => {}
             Some(environment) if !cx.config.is_production(environment) => {
