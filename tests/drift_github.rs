@@ -86,6 +86,17 @@ pub fn compliant_production() -> Value {
     env
 }
 
+/// GitHub's example branch protection allows force pushes, which lets a change reach the
+/// branch unreviewed; the compliant stand-in blocks them.
+pub fn with_force_push_blocked(routes: &mut HashMap<String, Answer>) {
+    let mut protection = payload("GET_repos_OWNER_REPO_branches_BRANCH_protection.json");
+    protection["allow_force_pushes"]["enabled"] = json!(false);
+    routes.insert(
+        "/repos/acme/app/branches/main/protection".into(),
+        Answer::json(&protection),
+    );
+}
+
 pub fn with_environments(routes: &mut HashMap<String, Answer>, envs: Vec<Value>) {
     routes.insert(
         "/repos/acme/app/environments".into(),
@@ -141,6 +152,7 @@ const ENV_CONTROLS: [&str; 6] = [
 #[test]
 fn an_environment_as_declared_is_compliant() {
     let mut routes = corpus_routes();
+    with_force_push_blocked(&mut routes);
     with_environments(&mut routes, vec![compliant_production()]);
     let github = GitHub::start(routes);
     let (_, report) = drift_json(&declared_repo(), &github);
@@ -272,6 +284,7 @@ fn a_payload_without_can_admins_bypass_is_unknown_never_compliant() {
 #[test]
 fn a_403_and_rate_limits_make_only_their_controls_unknown() {
     let mut routes = corpus_routes();
+    with_force_push_blocked(&mut routes);
     with_environments(&mut routes, vec![compliant_production()]);
     routes.insert(
         "/repos/acme/app/actions/secrets".into(),
