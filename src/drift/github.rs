@@ -959,7 +959,7 @@ async fn org_controls(
         oidc_control(
             &target,
             "organisation",
-            oidc.as_ref().map(OidcTemplate::clone).map_err(Clone::clone),
+            oidc.clone(),
             None,
             declared,
         ),
