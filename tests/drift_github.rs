@@ -768,7 +768,8 @@ fn with_protection(routes: &mut HashMap<String, Answer>, change: impl Fn(&mut Va
 
 #[test]
 fn g7_g9_admins_bypass_lists_force_push_and_a_missing_count() {
-    let cases: [(&str, fn(&mut Value)); 4] = [
+    type Change = fn(&mut Value);
+    let cases: [(&str, Change); 4] = [
         ("drifted", |p| p["enforce_admins"]["enabled"] = json!(false)),
         ("drifted", |p| {
             p["required_pull_request_reviews"]["bypass_pull_request_allowances"] = json!({ "users": [{ "login": "octocat", "id": 1, "type": "User" }], "teams": [], "apps": [] });
