@@ -956,13 +956,7 @@ async fn org_controls(
             declared,
         ),
         allowed_actions_control(&target, "organisation", permissions, selected, declared),
-        oidc_control(
-            &target,
-            "organisation",
-            oidc.clone(),
-            None,
-            declared,
-        ),
+        oidc_control(&target, "organisation", oidc.clone(), None, declared),
     ]
 }
 
