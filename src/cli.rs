@@ -150,6 +150,9 @@ pub struct DriftArgs {
     /// Merge these JSON reports (from sharded runs) instead of scanning; render in --format.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub merge: Vec<PathBuf>,
+    /// With --merge: the number of shards; fail unless shards 1..N are each given once.
+    #[arg(long, value_name = "N", requires = "merge")]
+    pub expect_shards: Option<usize>,
     /// Make `unknown` controls fail the run (exit 1) as drift does.
     #[arg(long)]
     pub fail_on_unknown: bool,
@@ -388,6 +391,12 @@ fn drift(args: DriftArgs) -> ExitCode {
                     return ExitCode::from(EXIT_TROUBLE);
                 }
             }
+        }
+        if let Some(expect) = args.expect_shards
+            && let Err(message) = DriftReport::check_shards(&reports, expect)
+        {
+            eprintln!("tollgate: --merge --expect-shards {expect}: {message}");
+            return ExitCode::from(EXIT_TROUBLE);
         }
         DriftReport::merge(reports)
     };

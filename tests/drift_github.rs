@@ -542,6 +542,42 @@ fn organisation_shards_take_each_repository_once_and_merge() {
         + merged["summary"]["drifted"].as_u64().unwrap()
         + merged["summary"]["unknown"].as_u64().unwrap();
     assert_eq!(total as usize, merged["controls"].as_array().unwrap().len());
+    // Each shard counted its requests; the merge adds them.
+    assert!(
+        merged["github_requests"].as_u64().unwrap() > 0,
+        "{merged:#}"
+    );
+
+    // --expect-shards: complete passes; a missing or a repeated shard fails.
+    let merge = |files: &[&std::path::PathBuf]| {
+        let mut cmd = tollgate();
+        cmd.current_dir(repo.path())
+            .args([
+                "drift",
+                "--format",
+                "json",
+                "--expect-shards",
+                "2",
+                "--merge",
+            ])
+            .args(files);
+        run(&mut cmd)
+    };
+    assert_ne!(code(&merge(&[&files[0], &files[1]])), 2);
+    let missing = merge(&[&files[0]]);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("shards missing: 2/2"),
+        "{}",
+        stderr(&missing)
+    );
+    let repeated = merge(&[&files[0], &files[0], &files[1]]);
+    assert_eq!(code(&repeated), 2);
+    assert!(
+        stderr(&repeated).contains("more than once: 1/2"),
+        "{}",
+        stderr(&repeated)
+    );
 }
 
 #[test]

@@ -295,10 +295,52 @@ impl DriftReport {
         self.summary = summary;
     }
 
+    /// That `reports` are shards 1 to `expect` of `expect`, each exactly once: a missing
+    /// shard would leave its repositories out of the merged report without a word.
+    pub fn check_shards(reports: &[DriftReport], expect: usize) -> Result<(), String> {
+        let mut seen = vec![0usize; expect];
+        for (i, report) in reports.iter().enumerate() {
+            let Some(shard) = report.shard.as_deref() else {
+                return Err(format!("report {} was not made with --shard", i + 1));
+            };
+            let parsed = Shard::parse(shard)?;
+            if parsed.total != expect {
+                return Err(format!(
+                    "report {} is shard {shard}, not one of {expect}",
+                    i + 1
+                ));
+            }
+            seen[parsed.index - 1] += 1;
+        }
+        let missing: Vec<String> = (1..=expect)
+            .filter(|k| seen[k - 1] == 0)
+            .map(|k| format!("{k}/{expect}"))
+            .collect();
+        let repeated: Vec<String> = (1..=expect)
+            .filter(|k| seen[k - 1] > 1)
+            .map(|k| format!("{k}/{expect}"))
+            .collect();
+        match (missing.is_empty(), repeated.is_empty()) {
+            (true, true) => Ok(()),
+            _ => Err(format!(
+                "shards missing: {}; shards given more than once: {}",
+                list(&missing),
+                list(&repeated)
+            )),
+        }
+    }
+
     /// Several runs' reports (the shards of one organisation scan) as one.
     pub fn merge(reports: Vec<DriftReport>) -> DriftReport {
         let mut merged = DriftReport::default();
         for report in reports {
+            if let Some(n) = report.github_requests {
+                merged.github_requests = Some(merged.github_requests.unwrap_or(0) + n);
+            }
+            if let Some(left) = report.github_rate_remaining {
+                merged.github_rate_remaining =
+                    Some(merged.github_rate_remaining.map_or(left, |m| m.min(left)));
+            }
             merged.controls.extend(report.controls);
             for skipped in report.skipped {
                 if !merged
