@@ -8,6 +8,7 @@ use crate::finding::{Location, Severity};
 use crate::model::Step;
 use crate::model::iam::{self, Statement};
 use crate::model::roles::{self, role_name_of};
+use crate::rules::workflow::long_ttl::human;
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
 use crate::source::{FileKind, Route, SourceFile};
 
@@ -94,16 +95,6 @@ fn requires_mfa(statement: &Statement) -> bool {
                     .to_ascii_lowercase()
                     .starts_with("numericlessthan"))
     })
-}
-
-fn human(seconds: u64) -> String {
-    if seconds.is_multiple_of(3600) {
-        format!("{}h", seconds / 3600)
-    } else if seconds.is_multiple_of(60) {
-        format!("{}m", seconds / 60)
-    } else {
-        format!("{seconds}s")
-    }
 }
 
 impl Rule for BreakGlassRole {
