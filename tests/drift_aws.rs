@@ -430,3 +430,49 @@ fn loose_subjects_references_and_managed_documents_are_never_compliant() {
         );
     }
 }
+
+/// A declared break-glass role live: a session longer than its max_ttl is drifted; a role
+/// within it and never used is compliant; a missing one is drifted.
+#[test]
+fn break_glass_roles_live_session_and_use() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let policy = "break_glass:\n  - role: gha-deploy\n    approvers: [security-leads]\n    max_ttl: 1h\n  - role: gone-glass\n    max_ttl: 1h\n";
+    let repo = Repo::with(&[
+        ("infra/iam.tf", ROLES_TF.as_bytes()),
+        ("tollgate.yml", policy.as_bytes()),
+    ]);
+    seed(
+        &moto,
+        "repo:acme/app:environment:production",
+        3600,
+        false,
+        &[],
+    );
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    let used = find(&report, "break-glass-use", "break-glass role `gha-deploy`");
+    assert_eq!(used["status"], "compliant", "{used:#}");
+    assert!(
+        used["live"].as_str().unwrap().contains("no use recorded"),
+        "{used:#}"
+    );
+    assert_eq!(
+        find(&report, "break-glass-use", "break-glass role `gone-glass`")["status"],
+        "drifted"
+    );
+    seed(
+        &moto,
+        "repo:acme/app:environment:production",
+        43200,
+        false,
+        &[],
+    );
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    let long = find(&report, "break-glass-use", "break-glass role `gha-deploy`");
+    assert_eq!(long["status"], "drifted", "{long:#}");
+    assert!(
+        long["diff"][0].as_str().unwrap().contains("43200"),
+        "{long:#}"
+    );
+}

@@ -834,6 +834,9 @@ pub async fn scan(declared: &Declared) -> (Vec<Control>, Vec<Skipped>) {
         controls.extend(role_controls(&iam, role, &managed).await);
     }
     controls.extend(trust_bound_controls(&iam, declared, &roles).await);
+    for entry in &declared.config.break_glass {
+        controls.push(break_glass_control(&iam, declared, entry).await);
+    }
     controls.extend(user_key_controls(&iam, SystemTime::now()).await);
     (controls, Vec::new())
 }
@@ -1108,6 +1111,78 @@ async fn role_controls(
         }
     });
     controls
+}
+
+/// A break-glass role live: its session length against `max_ttl`, and its last use, which
+/// IAM keeps for 400 days. A use is a control to review (drifted), with its date and region;
+/// IAM keeps only the last one, so uses before it are not listed.
+async fn break_glass_control(
+    iam: &Client,
+    declared: &Declared,
+    entry: &crate::config::BreakGlass,
+) -> Control {
+    let subject = format!("break-glass role `{}`", entry.role);
+    let control = Control::new("break-glass-use", TARGET, &subject)
+        .declared(match entry.max_ttl {
+            Some(ttl) => format!("used rarely, sessions at most {ttl} s (tollgate.yml)"),
+            None => "used rarely (tollgate.yml)".to_string(),
+        })
+        .at(declared.config_anchor(Some(entry.line)));
+    let role = match iam.get_role().role_name(&entry.role).send().await {
+        Ok(output) => output.role,
+        Err(e) => {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception())
+            {
+                return control.live("no such role").drifted(vec![format!(
+                    "break-glass role `{}` does not exist live",
+                    entry.role
+                )]);
+            }
+            return control.unknown(sdk_error("iam:GetRole", &e));
+        }
+    };
+    let Some(role) = role else {
+        return control.unknown("iam:GetRole returned no role");
+    };
+    let mut diff = Vec::new();
+    let session = role.max_session_duration.map(|s| s as u64);
+    if let (Some(ttl), Some(live)) = (entry.max_ttl, session)
+        && live > ttl
+    {
+        diff.push(format!(
+            "MaxSessionDuration is {live} s live, longer than max_ttl {ttl} s"
+        ));
+    }
+    let last_used = role.role_last_used.as_ref().and_then(|u| {
+        u.last_used_date().map(|d| {
+            let date = d
+                .fmt(aws_sdk_iam::primitives::DateTimeFormat::DateTime)
+                .unwrap_or_else(|_| d.secs().to_string());
+            (date, u.region().unwrap_or("an unknown region").to_string())
+        })
+    });
+    let mut live = match session {
+        Some(s) => format!("MaxSessionDuration {s} s"),
+        None => "MaxSessionDuration not returned".to_string(),
+    };
+    match &last_used {
+        Some((date, region)) => {
+            live.push_str(&format!("; last used {date} in {region}"));
+            diff.push(format!(
+                "used {date} in {region}: review this use (who, why, approved by whom)"
+            ));
+        }
+        None => live.push_str("; no use recorded (IAM keeps the last use for 400 days)"),
+    }
+    let control = control.live(live);
+    if !diff.is_empty() {
+        control.drifted(diff)
+    } else if session.is_none() && entry.max_ttl.is_some() {
+        control.unknown("iam:GetRole returned no MaxSessionDuration")
+    } else {
+        control.compliant()
+    }
 }
 
 /// The default version of a customer-managed policy, as statements.

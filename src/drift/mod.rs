@@ -450,6 +450,11 @@ pub const CONTROLS: &[(&str, &str, &str)] = &[
         "No standing IAM user keys",
         "no IAM user used by CI has an active access key",
     ),
+    (
+        "break-glass-use",
+        "Break-glass role use",
+        "each `break_glass` role of tollgate.yml: its live session length is within `max_ttl`, and its last use (IAM's RoleLastUsed) is listed for review",
+    ),
 ];
 
 fn control_order(id: &str) -> usize {
