@@ -243,6 +243,9 @@ pub struct DriftArgs {
     /// Merge these JSON reports (from sharded runs) instead of scanning; render in --format.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub merge: Vec<PathBuf>,
+    /// With --merge: the number of shards; fail unless shards 1..N are each given once.
+    #[arg(long, value_name = "N", requires = "merge")]
+    pub expect_shards: Option<usize>,
     /// Make `unknown` controls fail the run (exit 1) as drift does.
     #[arg(long)]
     pub fail_on_unknown: bool,
@@ -253,6 +256,9 @@ pub struct DriftArgs {
     /// Concurrent requests to GitHub.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Longest time, in seconds, one GitHub request may take, body included.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub request_timeout: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -580,6 +586,7 @@ fn drift(args: DriftArgs) -> ExitCode {
             shard,
             max_wait: args.max_wait,
             concurrency: args.concurrency,
+            request_timeout: args.request_timeout,
         })
     } else {
         let mut reports = Vec::new();
@@ -596,6 +603,12 @@ fn drift(args: DriftArgs) -> ExitCode {
                     return ExitCode::from(EXIT_TROUBLE);
                 }
             }
+        }
+        if let Some(expect) = args.expect_shards
+            && let Err(message) = DriftReport::check_shards(&reports, expect)
+        {
+            eprintln!("tollgate: --merge --expect-shards {expect}: {message}");
+            return ExitCode::from(EXIT_TROUBLE);
         }
         DriftReport::merge(reports)
     };
@@ -615,7 +628,17 @@ fn drift(args: DriftArgs) -> ExitCode {
     let failing = report.controls.iter().any(|c| {
         c.status == Status::Drifted || (args.fail_on_unknown && c.status == Status::Unknown)
     });
-    if !report.errors.is_empty() {
+    // A run that saw nothing it was asked to compare cannot pass: every control unknown
+    // (the API down, refusing or rate-limited throughout) is trouble, not a clean run.
+    let saw_nothing =
+        !report.controls.is_empty() && report.controls.iter().all(|c| c.status == Status::Unknown);
+    if saw_nothing {
+        eprintln!(
+            "tollgate: every one of the {} controls is unknown: nothing live was compared",
+            report.controls.len()
+        );
+    }
+    if !report.errors.is_empty() || saw_nothing {
         ExitCode::from(EXIT_TROUBLE)
     } else if failing {
         ExitCode::from(EXIT_FINDINGS)

@@ -350,3 +350,129 @@ fn the_example_report_in_the_docs_is_current() {
         "docs/drift-report-example.md is stale; rerun with TOLLGATE_UPDATE_DOCS=1"
     );
 }
+
+fn seed_managed(moto: &Moto, sub: &str, managed: Value) {
+    moto.reset();
+    moto.seed(&json!({
+        "providers": ["https://token.actions.githubusercontent.com"],
+        "roles": [{
+            "name": "gha-deploy",
+            "trust": trust(sub),
+            "max": 3600,
+            "inline": { "deploy-artifacts": artifacts(false) },
+            "managed": managed,
+        }],
+        "users": [],
+    }));
+}
+
+/// A1 (any branch, any environment), A2 (a Terraform reference matches nothing by itself)
+/// and A3 (a customer-managed policy's document is compared), against moto.
+#[test]
+fn loose_subjects_references_and_managed_documents_are_never_compliant() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let repo = Repo::with(&[("infra/iam.tf", ROLES_TF.as_bytes())]);
+    let read = json!({ "deploy-read": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*" }] } });
+
+    // A1: the live trust allows any branch or any environment of the repository.
+    for sub in [
+        "repo:acme/app:ref:refs/heads/*",
+        "repo:acme/app:environment:*",
+    ] {
+        seed_managed(&moto, sub, read.clone());
+        let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+        assert_eq!(
+            find(&report, "role-oidc-trust-bounded", ROLE)["status"],
+            "drifted",
+            "{sub}: {report:#}"
+        );
+    }
+
+    // A3: the declared `ec2:Describe*` policy is `iam:*` live.
+    seed_managed(
+        &moto,
+        "repo:acme/app:environment:production",
+        json!({ "deploy-read": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "iam:*", "Resource": "*" }] } }),
+    );
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    let attached = find(&report, "role-attached-policies", ROLE);
+    assert_eq!(attached["status"], "drifted", "{attached:#}");
+    assert!(
+        attached["diff"].to_string().contains("iam:*"),
+        "{attached:#}"
+    );
+
+    // A2: the subject and the attachment written as references.
+    let tf = ROLES_TF
+        .replace(
+            "\"repo:acme/app:environment:production\"",
+            "var.deploy_subject",
+        )
+        .replace(
+            "policy_arn = aws_iam_policy.read_only.arn",
+            "policy_arn = var.policy_arn",
+        );
+    let repo = Repo::with(&[("infra/iam.tf", tf.as_bytes())]);
+    seed_managed(
+        &moto,
+        "repo:acme/other:environment:production",
+        json!({ "AdministratorAccess": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*" }] } }),
+    );
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    for control in ["role-trust-policy", "role-attached-policies"] {
+        let c = find(&report, control, ROLE);
+        assert_eq!(c["status"], "unknown", "{control}: {c:#}");
+        assert!(
+            c["reason"].as_str().unwrap().contains("var."),
+            "{control}: {c:#}"
+        );
+    }
+}
+
+/// A declared break-glass role live: a session longer than its max_ttl is drifted; a role
+/// within it and never used is compliant; a missing one is drifted.
+#[test]
+fn break_glass_roles_live_session_and_use() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let policy = "break_glass:\n  - role: gha-deploy\n    approvers: [security-leads]\n    max_ttl: 1h\n  - role: gone-glass\n    max_ttl: 1h\n";
+    let repo = Repo::with(&[
+        ("infra/iam.tf", ROLES_TF.as_bytes()),
+        ("tollgate.yml", policy.as_bytes()),
+    ]);
+    seed(
+        &moto,
+        "repo:acme/app:environment:production",
+        3600,
+        false,
+        &[],
+    );
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    let used = find(&report, "break-glass-use", "break-glass role `gha-deploy`");
+    assert_eq!(used["status"], "compliant", "{used:#}");
+    assert!(
+        used["live"].as_str().unwrap().contains("no use recorded"),
+        "{used:#}"
+    );
+    assert_eq!(
+        find(&report, "break-glass-use", "break-glass role `gone-glass`")["status"],
+        "drifted"
+    );
+    seed(
+        &moto,
+        "repo:acme/app:environment:production",
+        43200,
+        false,
+        &[],
+    );
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    let long = find(&report, "break-glass-use", "break-glass role `gha-deploy`");
+    assert_eq!(long["status"], "drifted", "{long:#}");
+    assert!(
+        long["diff"][0].as_str().unwrap().contains("43200"),
+        "{long:#}"
+    );
+}

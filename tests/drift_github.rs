@@ -86,6 +86,17 @@ pub fn compliant_production() -> Value {
     env
 }
 
+/// GitHub's example branch protection allows force pushes, which lets a change reach the
+/// branch unreviewed; the compliant stand-in blocks them.
+pub fn with_force_push_blocked(routes: &mut HashMap<String, Answer>) {
+    let mut protection = payload("GET_repos_OWNER_REPO_branches_BRANCH_protection.json");
+    protection["allow_force_pushes"]["enabled"] = json!(false);
+    routes.insert(
+        "/repos/acme/app/branches/main/protection".into(),
+        Answer::json(&protection),
+    );
+}
+
 pub fn with_environments(routes: &mut HashMap<String, Answer>, envs: Vec<Value>) {
     routes.insert(
         "/repos/acme/app/environments".into(),
@@ -141,6 +152,7 @@ const ENV_CONTROLS: [&str; 6] = [
 #[test]
 fn an_environment_as_declared_is_compliant() {
     let mut routes = corpus_routes();
+    with_force_push_blocked(&mut routes);
     with_environments(&mut routes, vec![compliant_production()]);
     let github = GitHub::start(routes);
     let (_, report) = drift_json(&declared_repo(), &github);
@@ -272,6 +284,7 @@ fn a_payload_without_can_admins_bypass_is_unknown_never_compliant() {
 #[test]
 fn a_403_and_rate_limits_make_only_their_controls_unknown() {
     let mut routes = corpus_routes();
+    with_force_push_blocked(&mut routes);
     with_environments(&mut routes, vec![compliant_production()]);
     routes.insert(
         "/repos/acme/app/actions/secrets".into(),
@@ -529,6 +542,42 @@ fn organisation_shards_take_each_repository_once_and_merge() {
         + merged["summary"]["drifted"].as_u64().unwrap()
         + merged["summary"]["unknown"].as_u64().unwrap();
     assert_eq!(total as usize, merged["controls"].as_array().unwrap().len());
+    // Each shard counted its requests; the merge adds them.
+    assert!(
+        merged["github_requests"].as_u64().unwrap() > 0,
+        "{merged:#}"
+    );
+
+    // --expect-shards: complete passes; a missing or a repeated shard fails.
+    let merge = |files: &[&std::path::PathBuf]| {
+        let mut cmd = tollgate();
+        cmd.current_dir(repo.path())
+            .args([
+                "drift",
+                "--format",
+                "json",
+                "--expect-shards",
+                "2",
+                "--merge",
+            ])
+            .args(files);
+        run(&mut cmd)
+    };
+    assert_ne!(code(&merge(&[&files[0], &files[1]])), 2);
+    let missing = merge(&[&files[0]]);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("shards missing: 2/2"),
+        "{}",
+        stderr(&missing)
+    );
+    let repeated = merge(&[&files[0], &files[0], &files[1]]);
+    assert_eq!(code(&repeated), 2);
+    assert!(
+        stderr(&repeated).contains("more than once: 1/2"),
+        "{}",
+        stderr(&repeated)
+    );
 }
 
 #[test]
@@ -544,4 +593,465 @@ fn the_html_report_is_a_document() {
         "{html}"
     );
     assert!(html.trim_end().ends_with("</html>"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The defects of `../shared/research/drift-fidelity.md` (G1–G10) and the hostile API of
+// `hostile-input.md` §5, each on GitHub's example payloads changed only as the schema allows.
+// None may come out compliant.
+
+/// The example production environment with its reviewers replaced.
+fn production_with_reviewers(reviewers: Value) -> Value {
+    let mut env = compliant_production();
+    for rule in env["protection_rules"].as_array_mut().unwrap() {
+        if rule["type"] == "required_reviewers" {
+            rule["reviewers"] = reviewers.clone();
+        }
+    }
+    env
+}
+
+fn compliant_routes() -> HashMap<String, Answer> {
+    let mut routes = corpus_routes();
+    with_force_push_blocked(&mut routes);
+    with_environments(&mut routes, vec![compliant_production()]);
+    routes
+}
+
+fn octocat_as(name: &str) -> Value {
+    let mut user =
+        payload("GET_repos_OWNER_REPO_environments.json")["environments"][0]["protection_rules"][1]
+            ["reviewers"][0]
+            .clone();
+    assert_eq!(user["type"], "User");
+    user["reviewer"]["name"] = json!(name);
+    user
+}
+
+#[test]
+fn g1_a_user_named_like_the_team_or_with_its_id_is_not_the_team() {
+    // The only reviewer is a User whose self-chosen display name is the required team's.
+    let mut routes = compliant_routes();
+    with_environments(
+        &mut routes,
+        vec![production_with_reviewers(json!([octocat_as(
+            "Justice League"
+        )]))],
+    );
+    let github = GitHub::start(routes);
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let reviewers = control(&report, "environment-reviewers", PRODUCTION);
+    assert_eq!(reviewers["status"], "drifted", "{reviewers:#}");
+    assert!(
+        reviewers["diff"][0]
+            .as_str()
+            .unwrap()
+            .contains("justice-league"),
+        "{reviewers:#}"
+    );
+
+    // Terraform `teams = [1]`; live, only User octocat, whose id is 1.
+    let tf = ENVIRONMENTS_TF.replace(
+        "  wait_timer          = 30\n",
+        "  wait_timer          = 30\n  reviewers {\n    teams = [1]\n  }\n",
+    );
+    let repo = Repo::with(&[
+        (
+            "tollgate.yml",
+            b"environments:\n  production: {}\n".as_slice(),
+        ),
+        ("infra/github.tf", tf.as_bytes()),
+        (".github/workflows/deploy.yml", DEPLOY.as_bytes()),
+    ]);
+    let (_, report) = drift_json(&repo, &github);
+    let reviewers = control(&report, "environment-reviewers", PRODUCTION);
+    assert_eq!(reviewers["status"], "drifted", "{reviewers:#}");
+    assert!(
+        reviewers["diff"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d.as_str().unwrap().contains("reviewer `1`")),
+        "{reviewers:#}"
+    );
+}
+
+#[test]
+fn g2_tag_deployment_policies_are_not_branch_policies() {
+    let mut routes = compliant_routes();
+    let mut policies = payload(
+        "GET_repos_OWNER_REPO_environments_ENVIRONMENT_NAME_deployment-branch-policies.json",
+    );
+    for policy in policies["branch_policies"].as_array_mut().unwrap() {
+        policy["type"] = json!("tag");
+    }
+    routes.insert(
+        "/repos/acme/app/environments/production/deployment-branch-policies".into(),
+        Answer::json(&policies),
+    );
+    let github = GitHub::start(routes);
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let branches = control(&report, "environment-branch-policy", PRODUCTION);
+    assert_eq!(branches["status"], "drifted", "{branches:#}");
+    assert!(
+        branches["live"].as_str().unwrap().contains("tag:main"),
+        "{branches:#}"
+    );
+}
+
+#[test]
+fn g4_a_list_still_going_at_the_page_cap_is_unknown_not_cut() {
+    let mut routes = compliant_routes();
+    // Every page is full and GitHub counts 5,050: the 50th page is not the end.
+    let secrets: Vec<Value> = (0..100)
+        .map(|i| json!({ "name": format!("S{i}"), "created_at": "2026-01-10T10:59:22Z", "updated_at": "2026-01-10T10:59:22Z" }))
+        .collect();
+    routes.insert(
+        "/repos/acme/app/actions/secrets".into(),
+        Answer::json(&json!({ "total_count": 5050, "secrets": secrets })),
+    );
+    let github = GitHub::start(routes);
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let control = control(&report, "actions-secrets", "repository secrets");
+    assert_eq!(control["status"], "unknown", "{control:#}");
+    assert!(
+        control["reason"]
+            .as_str()
+            .unwrap()
+            .contains("truncated after 50 pages"),
+        "{control:#}"
+    );
+}
+
+#[test]
+fn a_secrets_answer_that_is_not_a_list_is_unknown() {
+    for body in [json!({}), json!("aaaa"), json!({ "secrets": "aaaa" })] {
+        let mut routes = compliant_routes();
+        routes.insert(
+            "/repos/acme/app/actions/secrets".into(),
+            Answer::json(&body),
+        );
+        let github = GitHub::start(routes);
+        let (_, report) = drift_json(&declared_repo(), &github);
+        let control = control(&report, "actions-secrets", "repository secrets");
+        assert_eq!(control["status"], "unknown", "{body}: {control:#}");
+    }
+}
+
+#[test]
+fn g3_every_branch_rule_is_read() {
+    // No classic protection; the ruleset's pull_request rule is the 33rd of 35.
+    let mut routes = compliant_routes();
+    routes.insert(
+        "/repos/acme/app/branches/main/protection".into(),
+        Answer::status(404, "Branch not protected"),
+    );
+    let example = payload("GET_repos_OWNER_REPO_rules_branches_BRANCH.json");
+    let mut rules: Vec<Value> = (0..35).map(|i| example[i % 2].clone()).collect();
+    rules[32] = json!({ "type": "pull_request", "ruleset_source_type": "Repository", "ruleset_source": "acme/app", "ruleset_id": 42,
+        "parameters": { "required_approving_review_count": 1, "dismiss_stale_reviews_on_push": true, "require_code_owner_review": false, "require_last_push_approval": false, "required_review_thread_resolution": false } });
+    rules[34] = json!({ "type": "non_fast_forward", "ruleset_source_type": "Repository", "ruleset_source": "acme/app", "ruleset_id": 42 });
+    // GitHub's default page is 30 rules; only a request for 100 gets them all.
+    routes.insert(
+        "/repos/acme/app/rules/branches/main".into(),
+        Answer::json(&json!(rules[..30])),
+    );
+    routes.insert(
+        "/repos/acme/app/rules/branches/main?per_page=100&page=1".into(),
+        Answer::json(&json!(rules)),
+    );
+    routes.insert(
+        "/repos/acme/app/rulesets/42".into(),
+        Answer::json(
+            &json!({ "id": 42, "name": "main", "enforcement": "active", "bypass_actors": [] }),
+        ),
+    );
+    let github = GitHub::start(routes.clone());
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let branch = control(&report, "default-branch-protection", "default branch");
+    assert_eq!(branch["status"], "compliant", "{branch:#}");
+
+    // The same ruleset with a bypass actor is not review-only.
+    routes.insert(
+        "/repos/acme/app/rulesets/42".into(),
+        Answer::json(&json!({ "id": 42, "bypass_actors": [{ "actor_id": 5, "actor_type": "RepositoryRole", "bypass_mode": "always" }] })),
+    );
+    let github = GitHub::start(routes.clone());
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let branch = control(&report, "default-branch-protection", "default branch");
+    assert_eq!(branch["status"], "drifted", "{branch:#}");
+
+    // Without the bypass actors (a token that may not read them) it is unknown.
+    routes.insert(
+        "/repos/acme/app/rulesets/42".into(),
+        Answer::json(&json!({ "id": 42 })),
+    );
+    let github = GitHub::start(routes);
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let branch = control(&report, "default-branch-protection", "default branch");
+    assert_eq!(branch["status"], "unknown", "{branch:#}");
+}
+
+fn with_protection(routes: &mut HashMap<String, Answer>, change: impl Fn(&mut Value)) {
+    let mut protection = payload("GET_repos_OWNER_REPO_branches_BRANCH_protection.json");
+    protection["allow_force_pushes"]["enabled"] = json!(false);
+    change(&mut protection);
+    routes.insert(
+        "/repos/acme/app/branches/main/protection".into(),
+        Answer::json(&protection),
+    );
+}
+
+#[test]
+fn g7_g9_admins_bypass_lists_force_push_and_a_missing_count() {
+    type Change = fn(&mut Value);
+    let cases: [(&str, Change); 4] = [
+        ("drifted", |p| p["enforce_admins"]["enabled"] = json!(false)),
+        ("drifted", |p| {
+            p["required_pull_request_reviews"]["bypass_pull_request_allowances"] = json!({ "users": [{ "login": "octocat", "id": 1, "type": "User" }], "teams": [], "apps": [] });
+        }),
+        ("drifted", |p| {
+            p["allow_force_pushes"]["enabled"] = json!(true)
+        }),
+        ("unknown", |p| {
+            p["required_pull_request_reviews"]
+                .as_object_mut()
+                .unwrap()
+                .remove("required_approving_review_count");
+        }),
+    ];
+    for (want, change) in cases {
+        let mut routes = compliant_routes();
+        with_protection(&mut routes, change);
+        let github = GitHub::start(routes);
+        let (_, report) = drift_json(&declared_repo(), &github);
+        let branch = control(&report, "default-branch-protection", "default branch");
+        assert_eq!(branch["status"], want, "{branch:#}");
+        assert!(
+            !branch["live"].as_str().unwrap().contains("requiring 0"),
+            "{branch:#}"
+        );
+    }
+}
+
+#[test]
+fn g6_a_repository_template_deferring_to_an_unread_organisation_template_is_unknown() {
+    let mut routes = compliant_routes();
+    routes.insert(
+        "/repos/acme/app/actions/oidc/customization/sub".into(),
+        Answer::json(&json!({ "use_default": false })),
+    );
+    let github = GitHub::start(routes);
+    let (_, report) = drift_json(&declared_repo(), &github);
+    let oidc = control(
+        &report,
+        "oidc-subject-template",
+        "repository OIDC sub template",
+    );
+    assert_eq!(oidc["status"], "unknown", "{oidc:#}");
+}
+
+#[test]
+fn g5_an_unreadable_environments_list_makes_environment_controls_unknown() {
+    let mut routes = compliant_routes();
+    routes.insert(
+        "/repos/acme/app/environments".into(),
+        Answer::status(403, "Resource not accessible by integration"),
+    );
+    let github = GitHub::start(routes);
+    let (_, report) = drift_json(&declared_repo(), &github);
+    for name in ENV_CONTROLS {
+        assert_eq!(status(&report, name, PRODUCTION), "unknown", "{name}");
+    }
+    assert_eq!(
+        status(&report, "environment-exists", "environments"),
+        "unknown"
+    );
+    assert_eq!(
+        status(&report, "actions-secrets", "environment secrets"),
+        "unknown"
+    );
+}
+
+#[test]
+fn g8_declared_admin_bypass_allowed_is_judged() {
+    let mut routes = compliant_routes();
+    let mut env = compliant_production();
+    env.as_object_mut().unwrap().remove("can_admins_bypass");
+    with_environments(&mut routes, vec![env]);
+    let github = GitHub::start(routes);
+    let policy = POLICY.replace("admins_can_bypass: false", "admins_can_bypass: true");
+    let tf = ENVIRONMENTS_TF.replace("can_admins_bypass   = false", "can_admins_bypass   = true");
+    let repo = Repo::with(&[
+        ("tollgate.yml", policy.as_bytes()),
+        ("infra/github.tf", tf.as_bytes()),
+        (".github/workflows/deploy.yml", DEPLOY.as_bytes()),
+    ]);
+    let (_, report) = drift_json(&repo, &github);
+    assert_eq!(
+        status(&report, "environment-admin-bypass", PRODUCTION),
+        "compliant"
+    );
+}
+
+#[test]
+fn g10_a_secondary_rate_limit_without_retry_after_is_a_rate_limit() {
+    let mut routes = compliant_routes();
+    routes.insert(
+        "/repos/acme/app/actions/permissions/workflow".into(),
+        Answer::status(
+            403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        ),
+    );
+    let github = GitHub::start(routes);
+    let output = drift(
+        &declared_repo(),
+        &github,
+        &["--format", "json", "--max-wait", "1"],
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let workflow = control(
+        &report,
+        "workflow-token-permissions",
+        "repository default GITHUB_TOKEN",
+    );
+    assert_eq!(workflow["status"], "unknown");
+    let reason = workflow["reason"].as_str().unwrap();
+    assert!(reason.contains("rate limited"), "{reason}");
+    assert!(!reason.contains("may not read"), "{reason}");
+}
+
+#[test]
+fn a_huge_answer_is_refused_and_reasons_stay_short() {
+    let mut routes = compliant_routes();
+    let big = "a".repeat(9 * 1024 * 1024);
+    routes.insert(
+        "/repos/acme/app/actions/secrets".into(),
+        Answer::json(&json!(big)),
+    );
+    // 5 MB: under the cap, not JSON of the right shape; its reason must not carry it.
+    routes.insert(
+        "/repos/acme/app/actions/permissions".into(),
+        Answer::json(&json!("b".repeat(5 * 1024 * 1024))),
+    );
+    let github = GitHub::start(routes);
+    let output = drift(&declared_repo(), &github, &["--format", "json"]);
+    assert!(
+        output.stdout.len() < 200_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let secrets = control(&report, "actions-secrets", "repository secrets");
+    assert_eq!(secrets["status"], "unknown");
+    assert!(
+        secrets["reason"].as_str().unwrap().contains("larger than"),
+        "{secrets:#}"
+    );
+    assert_eq!(
+        status(&report, "allowed-actions", "repository allowed actions"),
+        "unknown"
+    );
+}
+
+/// A server that accepts, answers headers for a 100-byte body, then sends a byte every
+/// `every`, for as long as the client stays.
+fn drip_server(every: std::time::Duration) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[",
+                );
+                for _ in 0..100 {
+                    std::thread::sleep(every);
+                    if stream.write_all(b" ").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_slow_drip_ends_within_the_request_timeout_and_all_unknown_exits_2() {
+    let url = drip_server(std::time::Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let repo = declared_repo();
+    let mut cmd = tollgate();
+    cmd.current_dir(repo.path())
+        .env("GITHUB_TOKEN", "test-token")
+        .args([
+            "drift",
+            "--github",
+            "acme/app",
+            "--github-api-url",
+            &url,
+            "--request-timeout",
+            "2",
+            "--concurrency",
+            "16",
+            "--format",
+            "json",
+        ]);
+    let output = run(&mut cmd);
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let controls = report["controls"].as_array().unwrap();
+    assert!(!controls.is_empty());
+    assert!(
+        controls.iter().all(|c| c["status"] == "unknown"),
+        "{report:#}"
+    );
+    assert!(
+        controls.iter().any(|c| c["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did not finish within 2s")),
+        "{report:#}"
+    );
+    assert_eq!(
+        code(&output),
+        2,
+        "every control unknown: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_api_down_exits_2() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let repo = declared_repo();
+    let mut cmd = tollgate();
+    cmd.current_dir(repo.path())
+        .env("GITHUB_TOKEN", "test-token")
+        .args([
+            "drift",
+            "--github",
+            "acme/app",
+            "--github-api-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--format",
+            "json",
+        ]);
+    let output = run(&mut cmd);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
 }

@@ -25,6 +25,13 @@ use crate::rules::iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded;
 use crate::source::{FileKind, Node, Route, SourceFile, yaml};
 
 const TARGET: &str = "aws:iam";
+/// Pages of one IAM listing read before it is called truncated: a server whose answers are
+/// always `IsTruncated` must not page forever.
+pub const MAX_AWS_PAGES: usize = 200;
+
+fn truncated(what: &str) -> String {
+    format!("{what}: truncated after {MAX_AWS_PAGES} pages (IAM kept answering IsTruncated)")
+}
 /// IAM's default when a role does not set `MaxSessionDuration`.
 const DEFAULT_SESSION: u64 = 3600;
 
@@ -95,6 +102,52 @@ pub fn declared_roles(declared: &Declared) -> Vec<DeclaredRole<'_>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// A customer-managed policy the repository declares (`aws_iam_policy`), by its Terraform
+/// label: its name and path as written, and its document when tollgate can read it.
+pub struct DeclaredManaged<'a> {
+    pub label: String,
+    pub name: Option<String>,
+    pub path: String,
+    pub policy: Option<Policy<'a>>,
+}
+
+pub fn declared_managed(declared: &Declared) -> Vec<DeclaredManaged<'_>> {
+    let files: Vec<&SourceFile> = declared.repo.held_files().collect();
+    let all: Vec<(&SourceFile, Policy)> = files
+        .iter()
+        .flat_map(|f| iam::policies(f).into_iter().map(move |p| (*f, p)))
+        .collect();
+    let mut out = Vec::new();
+    let base = Route::root().key("resource").key("aws_iam_policy");
+    for file in files.iter().filter(|f| f.kind == FileKind::Terraform) {
+        let Some(policies) = file.root.as_ref().and_then(|r| r.at(&base)) else {
+            continue;
+        };
+        for (label, body) in policies.entries() {
+            let name = body
+                .get_str("name")
+                .filter(|n| !unresolved(n))
+                .map(str::to_string);
+            let path = body.get_str("path").unwrap_or("/").to_string();
+            let policy = policy_at(&all, &file.path, &base.key(label).key("policy"))
+                .or_else(|| referenced_document(body.get_str("policy"), &all));
+            out.push(DeclaredManaged {
+                label: label.to_string(),
+                name,
+                path,
+                policy,
+            });
+        }
+    }
+    out
+}
+
+/// `aws_iam_policy.LABEL.arn` (or `${…}`) → LABEL.
+fn managed_label(text: &str) -> Option<&str> {
+    let text = text.trim().trim_start_matches("${").trim_end_matches('}');
+    text.strip_prefix("aws_iam_policy.")?.strip_suffix(".arn")
 }
 
 fn policy_at<'a>(
@@ -506,6 +559,44 @@ pub fn value_matches(declared: &str, live: &str) -> bool {
     Regex::new(&pattern).is_ok_and(|r| r.is_match(live))
 }
 
+/// Whether a declared value is known only when applied: a Terraform reference or a value
+/// with `${…}` interpolations. Such a value can match a live one only conditionally, so a
+/// comparison that passes through it is unknown, never compliant (A2).
+pub fn unresolved(declared: &str) -> bool {
+    declared.contains("${")
+        || REFERENCE
+            .as_ref()
+            .is_some_and(|r| r.is_match(declared.trim()))
+}
+
+/// The unresolved values of declared statements, for the reason of an unknown control.
+fn unresolved_values(statements: &[Canon]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for statement in statements {
+        let values = statement
+            .actions
+            .iter()
+            .chain(&statement.resources)
+            .chain(statement.principals.iter().map(|(_, v)| v))
+            .chain(statement.conditions.iter().flat_map(|(_, _, v)| v));
+        for value in values {
+            if unresolved(value) && !out.contains(value) {
+                out.push(value.clone());
+            }
+        }
+    }
+    out
+}
+
+fn unresolved_reason(values: &[String]) -> String {
+    format!(
+        "matches live only if {} resolve{} to the live value{} when applied; tollgate does not evaluate Terraform references",
+        list(&values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>()),
+        if values.len() == 1 { "s" } else { "" },
+        if values.len() == 1 { "" } else { "s" },
+    )
+}
+
 fn values_match(declared: &[String], live: &[String]) -> bool {
     declared
         .iter()
@@ -737,11 +828,15 @@ pub async fn scan(declared: &Declared) -> (Vec<Control>, Vec<Skipped>) {
     }
     let iam = Client::from_conf(builder.build());
     let roles = declared_roles(declared);
+    let managed = declared_managed(declared);
     let mut controls = Vec::new();
     for role in &roles {
-        controls.extend(role_controls(&iam, role).await);
+        controls.extend(role_controls(&iam, role, &managed).await);
     }
     controls.extend(trust_bound_controls(&iam, declared, &roles).await);
+    for entry in &declared.config.break_glass {
+        controls.push(break_glass_control(&iam, declared, entry).await);
+    }
     controls.extend(user_key_controls(&iam, SystemTime::now()).await);
     (controls, Vec::new())
 }
@@ -756,7 +851,11 @@ fn sdk_error<E: std::error::Error>(what: &str, e: &E) -> String {
     text
 }
 
-async fn role_controls(iam: &Client, role: &DeclaredRole<'_>) -> Vec<Control> {
+async fn role_controls(
+    iam: &Client,
+    role: &DeclaredRole<'_>,
+    managed: &[DeclaredManaged<'_>],
+) -> Vec<Control> {
     let subject = format!("role `{}`", role.name);
     let exists = Control::new("role-exists", TARGET, &subject)
         .declared(format!("declared in {}", role.path))
@@ -811,9 +910,13 @@ async fn role_controls(iam: &Client, role: &DeclaredRole<'_>) -> Vec<Control> {
             Some(Ok(file)) => {
                 let live_trust = canon_of(&file);
                 let diff = policy_diff(&declared_trust, &live_trust);
-                trust
-                    .live(format!("{} statement(s)", live_trust.len()))
-                    .judged(diff.is_empty(), diff)
+                let pending = unresolved_values(&declared_trust);
+                let trust = trust.live(format!("{} statement(s)", live_trust.len()));
+                if diff.is_empty() && !pending.is_empty() {
+                    trust.unknown(unresolved_reason(&pending))
+                } else {
+                    trust.judged(diff.is_empty(), diff)
+                }
             }
         },
     );
@@ -872,6 +975,10 @@ async fn role_controls(iam: &Client, role: &DeclaredRole<'_>) -> Vec<Control> {
                                 None => unknown.push(format!("inline policy `{}`: the declared document is a reference tollgate cannot follow", d.name)),
                                 Some(policy) => {
                                     let declared_statements: Vec<Canon> = policy.statements.iter().map(canon).collect();
+                                    let pending = unresolved_values(&declared_statements);
+                                    if !pending.is_empty() {
+                                        unknown.push(format!("inline policy `{}` {}", d.name, unresolved_reason(&pending)));
+                                    }
                                     diff.extend(
                                         policy_diff(&declared_statements, live_statements)
                                             .into_iter()
@@ -923,32 +1030,184 @@ async fn role_controls(iam: &Client, role: &DeclaredRole<'_>) -> Vec<Control> {
                 Err(reason) => attached.unknown(reason),
                 Ok(live_arns) => {
                     let mut diff = Vec::new();
+                    let mut pending: Vec<String> = Vec::new();
+                    let mut unknown: Vec<String> = Vec::new();
+                    let mut matched: Vec<&String> = Vec::new();
                     for (arn, _) in declared_arns {
-                        if !live_arns.iter().any(|l| value_matches(arn, l)) {
-                            diff.push(format!("`{arn}` is declared but not attached live"));
+                        // A policy this repository declares: its ARN ends in its path and
+                        // name, and its live document must be the declared one (A3).
+                        if let Some(declared_policy) = managed_label(arn)
+                            .and_then(|label| managed.iter().find(|m| m.label == label))
+                        {
+                            let Some(name) = &declared_policy.name else {
+                                pending.push(arn.clone());
+                                continue;
+                            };
+                            let suffix = format!(":policy{}{name}", declared_policy.path);
+                            let Some(live_arn) = live_arns
+                                .iter()
+                                .find(|l| l.starts_with("arn:aws") && l.ends_with(&suffix))
+                            else {
+                                diff.push(format!("`{arn}` (policy `{name}`) is declared but not attached live"));
+                                continue;
+                            };
+                            matched.push(live_arn);
+                            match &declared_policy.policy {
+                                None => unknown.push(format!("policy `{name}`: the declared document is a reference tollgate cannot follow")),
+                                Some(policy) => match live_managed_document(iam, live_arn).await {
+                                    Err(reason) => unknown.push(reason),
+                                    Ok(live_statements) => {
+                                        let declared_statements: Vec<Canon> = policy.statements.iter().map(canon).collect();
+                                        let lines = policy_diff(&declared_statements, &live_statements);
+                                        diff.extend(lines.into_iter().map(|l| format!("policy `{name}`: {l}")));
+                                        let unresolved_here = unresolved_values(&declared_statements);
+                                        if !unresolved_here.is_empty() {
+                                            unknown.push(format!("policy `{name}` {}", unresolved_reason(&unresolved_here)));
+                                        }
+                                    }
+                                },
+                            }
+                            continue;
+                        }
+                        if unresolved(arn) {
+                            pending.push(arn.clone());
+                            continue;
+                        }
+                        match live_arns.iter().find(|l| value_matches(arn, l)) {
+                            Some(l) => matched.push(l),
+                            None => diff.push(format!("`{arn}` is declared but not attached live")),
                         }
                     }
-                    for live_arn in &live_arns {
-                        if !declared_arns
-                            .iter()
-                            .any(|(d, _)| value_matches(d, live_arn))
-                        {
+                    let extra: Vec<&String> = live_arns
+                        .iter()
+                        .filter(|l| !matched.contains(l))
+                        .collect();
+                    if pending.is_empty() {
+                        for live_arn in &extra {
                             diff.push(format!("`{live_arn}` is attached live but not declared"));
                         }
+                    } else {
+                        unknown.push(format!(
+                            "declared {}; live {}",
+                            unresolved_reason(&pending),
+                            list(&extra.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>())
+                        ));
                     }
-                    attached
-                        .live(list(
-                            &live_arns
-                                .iter()
-                                .map(|a| format!("`{a}`"))
-                                .collect::<Vec<_>>(),
-                        ))
-                        .judged(diff.is_empty(), diff)
+                    let control = attached.live(list(
+                        &live_arns
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>(),
+                    ));
+                    if !diff.is_empty() {
+                        control.drifted(diff)
+                    } else if !unknown.is_empty() {
+                        control.unknown(unknown.join("; "))
+                    } else {
+                        control.compliant()
+                    }
                 }
             }
         }
     });
     controls
+}
+
+/// A break-glass role live: its session length against `max_ttl`, and its last use, which
+/// IAM keeps for 400 days. A use is a control to review (drifted), with its date and region;
+/// IAM keeps only the last one, so uses before it are not listed.
+async fn break_glass_control(
+    iam: &Client,
+    declared: &Declared,
+    entry: &crate::config::BreakGlass,
+) -> Control {
+    let subject = format!("break-glass role `{}`", entry.role);
+    let control = Control::new("break-glass-use", TARGET, &subject)
+        .declared(match entry.max_ttl {
+            Some(ttl) => format!("used rarely, sessions at most {ttl} s (tollgate.yml)"),
+            None => "used rarely (tollgate.yml)".to_string(),
+        })
+        .at(declared.config_anchor(Some(entry.line)));
+    let role = match iam.get_role().role_name(&entry.role).send().await {
+        Ok(output) => output.role,
+        Err(e) => {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception())
+            {
+                return control.live("no such role").drifted(vec![format!(
+                    "break-glass role `{}` does not exist live",
+                    entry.role
+                )]);
+            }
+            return control.unknown(sdk_error("iam:GetRole", &e));
+        }
+    };
+    let Some(role) = role else {
+        return control.unknown("iam:GetRole returned no role");
+    };
+    let mut diff = Vec::new();
+    let session = role.max_session_duration.map(|s| s as u64);
+    if let (Some(ttl), Some(live)) = (entry.max_ttl, session)
+        && live > ttl
+    {
+        diff.push(format!(
+            "MaxSessionDuration is {live} s live, longer than max_ttl {ttl} s"
+        ));
+    }
+    let last_used = role.role_last_used.as_ref().and_then(|u| {
+        u.last_used_date().map(|d| {
+            let date = d
+                .fmt(aws_sdk_iam::primitives::DateTimeFormat::DateTime)
+                .unwrap_or_else(|_| d.secs().to_string());
+            (date, u.region().unwrap_or("an unknown region").to_string())
+        })
+    });
+    let mut live = match session {
+        Some(s) => format!("MaxSessionDuration {s} s"),
+        None => "MaxSessionDuration not returned".to_string(),
+    };
+    match &last_used {
+        Some((date, region)) => {
+            live.push_str(&format!("; last used {date} in {region}"));
+            diff.push(format!(
+                "used {date} in {region}: review this use (who, why, approved by whom)"
+            ));
+        }
+        None => live.push_str("; no use recorded (IAM keeps the last use for 400 days)"),
+    }
+    let control = control.live(live);
+    if !diff.is_empty() {
+        control.drifted(diff)
+    } else if session.is_none() && entry.max_ttl.is_some() {
+        control.unknown("iam:GetRole returned no MaxSessionDuration")
+    } else {
+        control.compliant()
+    }
+}
+
+/// The default version of a customer-managed policy, as statements.
+async fn live_managed_document(iam: &Client, arn: &str) -> Result<Vec<Canon>, String> {
+    let policy = iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| sdk_error("iam:GetPolicy", &e))?;
+    let version = policy
+        .policy
+        .and_then(|p| p.default_version_id)
+        .ok_or_else(|| format!("iam:GetPolicy {arn} returned no default version"))?;
+    let document = iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(&version)
+        .send()
+        .await
+        .map_err(|e| sdk_error("iam:GetPolicyVersion", &e))?
+        .policy_version
+        .and_then(|v| v.document)
+        .ok_or_else(|| format!("iam:GetPolicyVersion {arn} returned no document"))?;
+    live_document(&format!("{arn} {version}"), &document).map(|f| canon_of(&f))
 }
 
 type LiveInline = BTreeMap<String, Result<Vec<Canon>, String>>;
@@ -960,7 +1219,12 @@ async fn live_inline(iam: &Client, role: &str) -> Result<LiveInline, String> {
         .role_name(role)
         .into_paginator()
         .send();
+    let mut read = 0;
     while let Some(page) = pages.next().await {
+        read += 1;
+        if read > MAX_AWS_PAGES {
+            return Err(truncated("iam:ListRolePolicies"));
+        }
         let page = page.map_err(|e| sdk_error("iam:ListRolePolicies", &e))?;
         names.extend(page.policy_names);
     }
@@ -989,7 +1253,12 @@ async fn live_attached(iam: &Client, role: &str) -> Result<Vec<String>, String> 
         .role_name(role)
         .into_paginator()
         .send();
+    let mut read = 0;
     while let Some(page) = pages.next().await {
+        read += 1;
+        if read > MAX_AWS_PAGES {
+            return Err(truncated("iam:ListAttachedRolePolicies"));
+        }
         let page = page.map_err(|e| sdk_error("iam:ListAttachedRolePolicies", &e))?;
         arns.extend(
             page.attached_policies
@@ -1012,7 +1281,16 @@ async fn trust_bound_controls(
     let mut controls = Vec::new();
     let mut pages = iam.list_roles().into_paginator().send();
     let mut live_roles = Vec::new();
+    let mut read = 0;
     while let Some(page) = pages.next().await {
+        read += 1;
+        if read > MAX_AWS_PAGES {
+            controls.push(
+                Control::new("role-oidc-trust-bounded", TARGET, "live roles")
+                    .unknown(truncated("iam:ListRoles")),
+            );
+            return controls;
+        }
         match page {
             Ok(page) => live_roles.extend(page.roles),
             Err(e) => {
@@ -1094,7 +1372,15 @@ async fn user_key_controls(iam: &Client, now: SystemTime) -> Vec<Control> {
     let mut controls = Vec::new();
     let mut users = Vec::new();
     let mut pages = iam.list_users().into_paginator().send();
+    let mut read = 0;
     while let Some(page) = pages.next().await {
+        read += 1;
+        if read > MAX_AWS_PAGES {
+            return vec![
+                Control::new("user-access-keys", TARGET, "IAM users")
+                    .unknown(truncated("iam:ListUsers")),
+            ];
+        }
         match page {
             Ok(page) => users.extend(page.users),
             Err(e) => {

@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use super::{Anchor, Control, Declared, DeployedEnvironment, DriftOptions, Skipped, list};
 use crate::config::{BranchRequirement, EnvironmentRequirement};
-use crate::model::environment::{BranchPolicy, DeclaredEnvironment};
+use crate::model::environment::{BranchPolicy, DeclaredEnvironment, TAG_PREFIX};
 use crate::rules::workflow::standing_credentials::credential_kind_of_secret;
 
 // ---------------------------------------------------------------------------------------------
@@ -81,14 +81,31 @@ impl Reviewer {
     }
 
     /// Whether a declared name (login, slug, team name, id or a Terraform resource name)
-    /// names this reviewer.
-    pub fn is(&self, declared: &str) -> bool {
+    /// names this reviewer of GitHub type `live_kind` (`User` or `Team`). `declared_kind` is
+    /// the type the declaration gives (`users`/`teams` in Terraform, `type:` in settings), or
+    /// `None` when it gives none (tollgate.yml). A User is matched by its login only: its
+    /// display name is the user's own choice, and a user id never satisfies a team. Ids match
+    /// only within the declared type.
+    pub fn is(&self, live_kind: Option<&str>, declared: &str, declared_kind: Option<&str>) -> bool {
         let want = normalise(declared);
-        [&self.login, &self.slug, &self.name]
-            .into_iter()
-            .flatten()
-            .any(|n| normalise(n) == want)
-            || self.id.is_some_and(|i| i.to_string() == declared.trim())
+        let live_kind = live_kind.map(str::to_ascii_lowercase);
+        let declared_kind = declared_kind.map(str::to_ascii_lowercase);
+        if let (Some(l), Some(d)) = (&live_kind, &declared_kind)
+            && l != d
+        {
+            return false;
+        }
+        let names: Vec<&Option<String>> = match live_kind.as_deref() {
+            Some("user") => vec![&self.login],
+            Some("team") => vec![&self.slug, &self.name],
+            // A reviewer of no stated type is matched on what cannot be self-chosen.
+            _ => vec![&self.login, &self.slug],
+        };
+        let by_name = names.into_iter().flatten().any(|n| normalise(n) == want);
+        let by_id = declared_kind.is_some()
+            && live_kind.is_some()
+            && self.id.is_some_and(|i| i.to_string() == declared.trim());
+        by_name || by_id
     }
 }
 
@@ -163,7 +180,7 @@ pub struct SelectedActions {
     pub patterns_allowed: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct OidcTemplate {
     pub use_default: Option<bool>,
@@ -187,12 +204,30 @@ pub struct RepositoryInfo {
 pub struct BranchProtection {
     pub required_pull_request_reviews: Option<PullRequestReviews>,
     pub allow_force_pushes: Option<Enabled>,
+    pub enforce_admins: Option<Enabled>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PullRequestReviews {
     pub required_approving_review_count: Option<u64>,
+    pub bypass_pull_request_allowances: Option<Allowances>,
+}
+
+/// Who may merge without the required reviews.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Allowances {
+    pub users: Vec<Reviewer>,
+    pub teams: Vec<Reviewer>,
+    pub apps: Vec<Reviewer>,
+}
+
+/// One ruleset, read for its bypass actors (absent when the token may not see them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Ruleset {
+    pub bypass_actors: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,6 +242,8 @@ pub struct BranchRule {
     #[serde(rename = "type")]
     pub kind: String,
     pub ruleset_source: Option<String>,
+    pub ruleset_source_type: Option<String>,
+    pub ruleset_id: Option<u64>,
     pub parameters: Option<serde_json::Value>,
 }
 
@@ -247,10 +284,33 @@ pub struct Api {
     octo: Octocrab,
     permits: Semaphore,
     max_wait: Duration,
+    timeout: Duration,
+    /// Requests sent (each attempt counts), for the report's budget line.
+    pub requests: std::sync::atomic::AtomicU64,
+    /// The lowest `x-ratelimit-remaining` GitHub sent (`u64::MAX` when it sent none).
+    pub remaining: std::sync::atomic::AtomicU64,
 }
 
-const MAX_PAGES: u32 = 50;
+/// Pages read of one list before it is called truncated (and its control unknown).
+pub const MAX_PAGES: u32 = 50;
+/// Pages of an organisation's repository listing (100 a page) before the listing is called
+/// truncated.
+pub const MAX_ORG_PAGES: u32 = 1_000;
+/// The largest answer read; a larger one is refused, not parsed.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
 const ATTEMPTS: u32 = 3;
+
+/// One attempt's answer, or why there is none; `retry` says whether another try may help.
+struct Attempt {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+}
+
+enum AttemptError {
+    Retry(String),
+    Final(String),
+}
 
 impl Api {
     pub fn new(options: &DriftOptions, token: &str) -> Result<Self, String> {
@@ -272,26 +332,94 @@ impl Api {
             octo,
             permits: Semaphore::new(options.concurrency.max(1)),
             max_wait: Duration::from_secs(options.max_wait),
+            timeout: Duration::from_secs(options.request_timeout.max(1)),
+            requests: std::sync::atomic::AtomicU64::new(0),
+            remaining: std::sync::atomic::AtomicU64::new(u64::MAX),
         })
     }
 
-    /// GET a route as JSON.
+    /// One GET, its whole body read within the size cap.
+    async fn attempt(&self, route: &str) -> Result<Attempt, AttemptError> {
+        use http_body::Body as _;
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let response = self
+            .octo
+            ._get(route)
+            .await
+            .map_err(|e| AttemptError::Retry(format!("GET {route} failed: {e}")))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(left) = headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            self.remaining
+                .fetch_min(left, std::sync::atomic::Ordering::Relaxed);
+        }
+        let declared_length = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared_length.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(AttemptError::Final(format!(
+                "GET {route}: the answer is larger than the {} MiB tollgate reads",
+                MAX_BODY / (1024 * 1024)
+            )));
+        }
+        let mut body = response.into_body();
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(frame) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+        {
+            let frame = frame.map_err(|e| {
+                AttemptError::Retry(format!("GET {route}: the answer broke off ({e})"))
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > MAX_BODY {
+                    return Err(AttemptError::Final(format!(
+                        "GET {route}: the answer is larger than the {} MiB tollgate reads",
+                        MAX_BODY / (1024 * 1024)
+                    )));
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        Ok(Attempt {
+            status,
+            headers,
+            body: bytes,
+        })
+    }
+
+    /// GET a route as JSON. Each attempt holds a concurrency permit only while it is on the
+    /// wire, never while it waits out a rate limit, and ends within the request timeout.
     pub async fn value(&self, route: &str) -> Fetch<serde_json::Value> {
-        let Ok(_permit) = self.permits.acquire().await else {
-            return Fetch::Failed("request queue closed".into());
-        };
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
-            let response = match self.octo._get(route).await {
-                Ok(response) => response,
-                Err(e) => {
-                    last = format!("GET {route} failed: {e}");
+            let outcome = {
+                let Ok(_permit) = self.permits.acquire().await else {
+                    return Fetch::Failed("request queue closed".into());
+                };
+                tokio::time::timeout(self.timeout, self.attempt(route)).await
+            };
+            let answer = match outcome {
+                Err(_) => {
+                    return Fetch::Failed(format!(
+                        "GET {route} did not finish within {}s (--request-timeout)",
+                        self.timeout.as_secs()
+                    ));
+                }
+                Ok(Err(AttemptError::Final(reason))) => return Fetch::Failed(reason),
+                Ok(Err(AttemptError::Retry(reason))) => {
+                    last = reason;
                     continue;
                 }
+                Ok(Ok(answer)) => answer,
             };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = self.octo.body_to_string(response).await.unwrap_or_default();
+            let status = answer.status;
+            let body = String::from_utf8_lossy(&answer.body);
             if status.is_success() {
                 return match serde_json::from_str(&body) {
                     Ok(value) => Fetch::Ok(value),
@@ -302,7 +430,7 @@ impl Api {
                 return Fetch::NotFound;
             }
             let message = github_message(&body);
-            if let Some(wait) = rate_limit_wait(status.as_u16(), &headers) {
+            if let Some(wait) = rate_limit_wait(status.as_u16(), &answer.headers, &message) {
                 if wait > self.max_wait {
                     return Fetch::Failed(format!(
                         "rate limited on GET {route} (HTTP {}): GitHub asks to wait {}s, longer than the {}s this run waits{message}",
@@ -346,15 +474,27 @@ impl Api {
         }
     }
 
-    /// A list GitHub wraps as `{total_count, KEY: [...]}` or returns bare, page by page.
+    /// A list GitHub wraps as `{total_count, KEY: [...]}` or returns bare, page by page, at
+    /// most [`MAX_PAGES`] pages. A list that is not a list, that ends short of its
+    /// `total_count`, or that is still going at the cap is a failure with its reason, never
+    /// a shorter list.
     pub async fn pages<T: DeserializeOwned>(
         &self,
         route: &str,
         key: Option<&str>,
     ) -> Fetch<Vec<T>> {
+        self.pages_capped(route, key, MAX_PAGES).await
+    }
+
+    pub async fn pages_capped<T: DeserializeOwned>(
+        &self,
+        route: &str,
+        key: Option<&str>,
+        max_pages: u32,
+    ) -> Fetch<Vec<T>> {
         let mut items: Vec<T> = Vec::new();
         let separator = if route.contains('?') { '&' } else { '?' };
-        for page in 1..=MAX_PAGES {
+        for page in 1..=max_pages {
             let paged = format!("{route}{separator}per_page=100&page={page}");
             let value = match self.value(&paged).await {
                 Fetch::Ok(value) => value,
@@ -364,17 +504,29 @@ impl Api {
             };
             let total = value.get("total_count").and_then(serde_json::Value::as_u64);
             let list = match key {
-                Some(key) => value.get(key).cloned().unwrap_or(serde_json::Value::Null),
-                None => value,
-            };
-            let batch: Vec<T> = match list {
-                serde_json::Value::Null => Vec::new(),
-                other => match serde_json::from_value(other) {
-                    Ok(batch) => batch,
-                    Err(e) => {
-                        return Fetch::Failed(format!("GET {route}: unexpected payload ({e})"));
+                Some(key) => match value.get(key) {
+                    Some(list) => list.clone(),
+                    // `{"total_count": 0}` alone is an empty list; anything else is not a list.
+                    None if total == Some(0) => serde_json::Value::Array(Vec::new()),
+                    None => {
+                        return Fetch::Failed(format!(
+                            "GET {route}: unexpected payload (no `{key}` list)"
+                        ));
                     }
                 },
+                None => value,
+            };
+            if !list.is_array() {
+                return Fetch::Failed(format!(
+                    "GET {route}: unexpected payload (not a list{})",
+                    key.map(|k| format!(" under `{k}`")).unwrap_or_default()
+                ));
+            }
+            let batch: Vec<T> = match serde_json::from_value(list) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    return Fetch::Failed(format!("GET {route}: unexpected payload ({e})"));
+                }
             };
             let got = batch.len();
             items.extend(batch);
@@ -383,16 +535,27 @@ impl Api {
                 None => got < 100,
             };
             if done || got == 0 {
-                break;
+                if let Some(total) = total
+                    && (items.len() as u64) < total
+                {
+                    return Fetch::Failed(format!(
+                        "GET {route}: GitHub counted {total} but listed {}",
+                        items.len()
+                    ));
+                }
+                return Fetch::Ok(items);
             }
         }
-        Fetch::Ok(items)
+        Fetch::Failed(format!(
+            "GET {route}: truncated after {max_pages} pages ({} items read, more remain)",
+            items.len()
+        ))
     }
 }
 
 /// `Retry-After`, or the primary limit's reset time when `x-ratelimit-remaining` is 0, for a
 /// 403 or 429 (GitHub's two rate-limit answers).
-fn rate_limit_wait(status: u16, headers: &http::HeaderMap) -> Option<Duration> {
+fn rate_limit_wait(status: u16, headers: &http::HeaderMap, message: &str) -> Option<Duration> {
     if status != 403 && status != 429 {
         return None;
     }
@@ -414,8 +577,10 @@ fn rate_limit_wait(status: u16, headers: &http::HeaderMap) -> Option<Duration> {
             .unwrap_or(now + 60);
         return Some(Duration::from_secs(reset.saturating_sub(now).max(1)));
     }
-    // A 429 without headers: GitHub's docs say to wait at least a minute.
-    (status == 429).then(|| Duration::from_secs(60))
+    // A 429, or a 403 whose message says it is a (secondary) rate limit, without headers:
+    // GitHub's docs say to wait at least a minute.
+    let says_rate_limit = message.to_ascii_lowercase().contains("rate limit");
+    (status == 429 || says_rate_limit).then(|| Duration::from_secs(60))
 }
 
 /// GitHub's `message` field, for the reason text.
@@ -438,30 +603,52 @@ fn segment(text: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The scan.
 
-pub async fn scan(options: &DriftOptions, declared: &Declared) -> (Vec<Control>, Vec<Skipped>) {
+/// What one GitHub scan found: controls, targets it stepped aside from, and targets it was
+/// asked to read and could not (an organisation whose repositories cannot be listed).
+pub struct Scanned {
+    pub controls: Vec<Control>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<String>,
+    pub requests: u64,
+    /// The rate-limit budget GitHub said was left, when it said.
+    pub remaining: Option<u64>,
+}
+
+pub async fn scan(options: &DriftOptions, declared: &Declared) -> Scanned {
+    let mut scanned = Scanned {
+        controls: Vec::new(),
+        skipped: Vec::new(),
+        errors: Vec::new(),
+        requests: 0,
+        remaining: None,
+    };
     let Some(token) = options.github_token.as_deref() else {
-        return (Vec::new(), Vec::new());
+        return scanned;
     };
     let api = match Api::new(options, token) {
         Ok(api) => api,
         Err(reason) => {
-            let skipped = super::github_targets(options)
+            scanned.skipped = super::github_targets(options)
                 .into_iter()
                 .map(|target| Skipped {
                     target,
                     reason: reason.clone(),
                 })
                 .collect();
-            return (Vec::new(), skipped);
+            return scanned;
         }
     };
     let mut controls = Vec::new();
-    let mut skipped = Vec::new();
+    let skipped = Vec::new();
+    let mut org_template: Option<(String, Result<OidcTemplate, String>)> = None;
     let repos: Vec<(String, bool)> = options.github.iter().map(|r| (r.clone(), true)).collect();
     let mut org_repos: Vec<(String, bool)> = Vec::new();
     if let Some(org) = &options.github_org {
         let route = format!("/orgs/{}/repos?type=all", segment(org));
-        match api.pages::<RepositoryInfo>(&route, None).await {
+        match api
+            .pages_capped::<RepositoryInfo>(&route, None, MAX_ORG_PAGES)
+            .await
+        {
             Fetch::Ok(list) => {
                 for repo in list {
                     if repo.archived == Some(true) || repo.disabled == Some(true) {
@@ -486,29 +673,52 @@ pub async fn scan(options: &DriftOptions, declared: &Declared) -> (Vec<Control>,
                     Err(reason) => reason,
                     Ok(_) => String::new(),
                 };
-                skipped.push(Skipped {
-                    target: format!("github-org:{org}"),
-                    reason: format!("cannot list the organisation's repositories: {reason}"),
-                });
+                scanned.errors.push(super::bounded(format!(
+                    "github-org:{org}: cannot list the organisation's repositories, so none of them was compared: {reason}"
+                )));
             }
         }
+        let oidc_route = format!("/orgs/{}/actions/oidc/customization/sub", segment(org));
+        let template = api
+            .get::<OidcTemplate>(&oidc_route)
+            .await
+            .or_reason(&oidc_route);
         if options.shard.is_none_or(|s| s.is_first()) {
-            controls.extend(org_controls(&api, org, declared).await);
+            controls.extend(org_controls(&api, org, declared, &template).await);
         }
+        org_template = Some((org.clone(), template));
     }
     let all: Vec<(String, bool)> = repos.into_iter().chain(org_repos).collect();
-    let scans = all
-        .iter()
-        .map(|(repo, local)| repo_controls(&api, repo, *local, declared));
+    let scans = all.iter().map(|(repo, local)| {
+        // A repository template that defers to its organisation's is judged with the
+        // organisation's, when this run read it.
+        let inherited = org_template.as_ref().and_then(|(org, template)| {
+            repo.split_once('/')
+                .is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))
+                .then_some(template)
+        });
+        repo_controls(&api, repo, *local, declared, inherited)
+    });
     for batch in join_all(scans).await {
         controls.extend(batch);
     }
-    (controls, skipped)
+    scanned.controls = controls;
+    scanned.skipped = skipped;
+    scanned.requests = api.requests.load(std::sync::atomic::Ordering::Relaxed);
+    scanned.remaining =
+        Some(api.remaining.load(std::sync::atomic::Ordering::Relaxed)).filter(|r| *r != u64::MAX);
+    scanned
 }
 
 /// The controls of one repository. `local` says the scanned folder is this repository, so
 /// its declared environments and workflows apply; otherwise only `tollgate.yml` does.
-async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) -> Vec<Control> {
+async fn repo_controls(
+    api: &Api,
+    full: &str,
+    local: bool,
+    declared: &Declared,
+    org_template: Option<&Result<OidcTemplate, String>>,
+) -> Vec<Control> {
     let target = format!("github:{full}");
     let Some((owner, name)) = full.split_once('/') else {
         return vec![
@@ -554,7 +764,14 @@ async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) 
                     api.pages::<BranchPolicyEntry>(&route, Some("branch_policies"))
                         .await
                         .or_reason(&route)
-                        .map(|list| list.into_iter().map(|p| p.name).collect::<Vec<_>>()),
+                        .map(|list| {
+                            list.into_iter()
+                                .map(|p| match p.kind.as_deref() {
+                                    Some("tag") => format!("{TAG_PREFIX}{}", p.name),
+                                    _ => p.name,
+                                })
+                                .collect::<Vec<_>>()
+                        }),
                 ),
                 _ => None,
             }
@@ -597,6 +814,23 @@ async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) 
             declared,
         ));
     }
+    // An unreadable environments list leaves every environment unseen: say so, per control,
+    // rather than judging none of them (G5).
+    if let Err(reason) = &environments {
+        controls.push(
+            Control::new("environment-exists", &target, "environments")
+                .declared("every environment is listed, so its protection can be judged")
+                .unknown(format!(
+                    "cannot list the environments, so their reviewers, branches, wait timers and secrets are unknown: {reason}"
+                )),
+        );
+        controls.push(secrets_control(
+            &target,
+            "environment secrets",
+            Err(format!("cannot list the environments: {reason}")),
+            declared,
+        ));
+    }
 
     controls.push(workflow_permissions_control(
         &target,
@@ -625,6 +859,7 @@ async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) 
         &target,
         "repository",
         oidc.or_reason(&oidc_route),
+        org_template,
         declared,
     ));
 
@@ -641,13 +876,36 @@ async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) 
                 let rules_route = format!("{base}/rules/branches/{}", segment(&branch));
                 let (protection, rules) = futures_util::join!(
                     api.get::<BranchProtection>(&protection_route),
-                    api.get::<Vec<BranchRule>>(&rules_route),
+                    api.pages::<BranchRule>(&rules_route, None),
                 );
+                let rules = rules.or_reason(&rules_route);
+                // The bypass actors of the ruleset that requires the pull request.
+                let ruleset = match rules
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.iter().find(|r| r.kind == "pull_request"))
+                {
+                    Some(rule) => Some(match rule.ruleset_id {
+                        None => Err("the pull_request rule names no ruleset_id".to_string()),
+                        Some(id) => {
+                            let route =
+                                match (rule.ruleset_source_type.as_deref(), &rule.ruleset_source) {
+                                    (Some("Organization"), Some(org)) => {
+                                        format!("/orgs/{}/rulesets/{id}", segment(org))
+                                    }
+                                    _ => format!("{base}/rulesets/{id}"),
+                                };
+                            api.get::<Ruleset>(&route).await.or_reason(&route)
+                        }
+                    }),
+                    None => None,
+                };
                 branch_control(
                     &target,
                     &branch,
                     protection,
-                    rules.or_reason(&rules_route),
+                    rules,
+                    ruleset,
                     &protection_route,
                     declared,
                 )
@@ -658,18 +916,21 @@ async fn repo_controls(api: &Api, full: &str, local: bool, declared: &Declared) 
     controls
 }
 
-async fn org_controls(api: &Api, org: &str, declared: &Declared) -> Vec<Control> {
+async fn org_controls(
+    api: &Api,
+    org: &str,
+    declared: &Declared,
+    oidc: &Result<OidcTemplate, String>,
+) -> Vec<Control> {
     let target = format!("github-org:{org}");
     let base = format!("/orgs/{}", segment(org));
     let secrets_route = format!("{base}/actions/secrets");
     let workflow_route = format!("{base}/actions/permissions/workflow");
     let permissions_route = format!("{base}/actions/permissions");
-    let oidc_route = format!("{base}/actions/oidc/customization/sub");
-    let (secrets, workflow, permissions, oidc) = futures_util::join!(
+    let (secrets, workflow, permissions) = futures_util::join!(
         api.pages::<Secret>(&secrets_route, Some("secrets")),
         api.get::<WorkflowPermissions>(&workflow_route),
         api.get::<ActionsPermissions>(&permissions_route),
-        api.get::<OidcTemplate>(&oidc_route),
     );
     let selected_route = format!("{base}/actions/permissions/selected-actions");
     let permissions = permissions.or_reason(&permissions_route);
@@ -695,12 +956,7 @@ async fn org_controls(api: &Api, org: &str, declared: &Declared) -> Vec<Control>
             declared,
         ),
         allowed_actions_control(&target, "organisation", permissions, selected, declared),
-        oidc_control(
-            &target,
-            "organisation",
-            oidc.or_reason(&oidc_route),
-            declared,
-        ),
+        oidc_control(&target, "organisation", oidc.clone(), None, declared),
     ]
 }
 
@@ -856,6 +1112,7 @@ pub fn environment_controls(
                     "environment-prevent-self-review",
                     "environment-admin-bypass",
                     "environment-branch-policy",
+                    "environment-wait-timer",
                 ] {
                     controls.push(Control::new(control, target, &subject).unknown(reason.clone()));
                 }
@@ -893,11 +1150,11 @@ pub fn environment_controls(
         .protection_rules
         .iter()
         .find(|r| r.kind == "required_reviewers");
-    let live_reviewers: Vec<&Reviewer> = reviewers_rule
+    let live_reviewers: Vec<(Option<&str>, &Reviewer)> = reviewers_rule
         .map(|r| {
             r.reviewers
                 .iter()
-                .filter_map(|e| e.reviewer.as_ref())
+                .filter_map(|e| e.reviewer.as_ref().map(|v| (e.kind.as_deref(), v)))
                 .collect()
         })
         .unwrap_or_default();
@@ -909,7 +1166,10 @@ pub fn environment_controls(
             list(
                 &live_reviewers
                     .iter()
-                    .map(|r| format!("`{}`", r.label()))
+                    .map(|(kind, r)| match kind {
+                        Some(kind) => format!("`{}` ({kind})", r.label()),
+                        None => format!("`{}`", r.label()),
+                    })
                     .collect::<Vec<_>>()
             )
         )
@@ -917,7 +1177,7 @@ pub fn environment_controls(
 
     // Reviewers.
     {
-        let mut wanted_names: Vec<(String, String)> = Vec::new();
+        let mut wanted_names: Vec<(String, Option<&str>, String)> = Vec::new();
         let mut words = Vec::new();
         let mut anchor = None;
         for decl in &decls {
@@ -927,8 +1187,9 @@ pub fn environment_controls(
                     list(&quoted(&decl.reviewers)),
                     decl.path
                 ));
-                for r in &decl.reviewers {
-                    wanted_names.push((r.clone(), decl.path.clone()));
+                for (i, r) in decl.reviewers.iter().enumerate() {
+                    let kind = decl.reviewer_kinds.get(i).copied().flatten();
+                    wanted_names.push((r.clone(), kind, decl.path.clone()));
                 }
                 anchor = anchor
                     .or_else(|| declaration_anchor(declared, decl, decl.reviewers_route.as_ref()));
@@ -952,7 +1213,7 @@ pub fn environment_controls(
                     requirement_words(req)
                 ));
                 for r in &req.required_reviewers {
-                    wanted_names.push((r.clone(), "tollgate.yml".into()));
+                    wanted_names.push((r.clone(), None, "tollgate.yml".into()));
                 }
             }
             anchor = anchor.or_else(|| requirement_anchor(declared, req));
@@ -966,8 +1227,8 @@ pub fn environment_controls(
                     if live_reviewers.len() == 1 { "" } else { "s" }
                 ));
             }
-            for (want, source) in &wanted_names {
-                if !live_reviewers.iter().any(|r| r.is(want)) {
+            for (want, kind, source) in &wanted_names {
+                if !live_reviewers.iter().any(|(k, r)| r.is(*k, want, *kind)) {
                     diff.push(format!(
                         "reviewer `{want}` ({source}) is not a live required reviewer"
                     ));
@@ -1065,6 +1326,11 @@ pub fn environment_controls(
                 .declared(words.join("; "))
                 .at(anchor);
             controls.push(match live.can_admins_bypass {
+                // Declared as allowed: every live value complies (G8).
+                None if allowed => control
+                    .live("not reported by GitHub")
+                    .compliant()
+                    .note("bypass is declared allowed, so the live value does not matter"),
                 None => control.unknown(
                     "GitHub did not return `can_admins_bypass` for this environment (the field is missing from GitHub's REST description, so its absence says nothing); check the environment's settings page",
                 ),
@@ -1421,6 +1687,7 @@ pub fn oidc_control(
     target: &str,
     level: &str,
     template: Result<OidcTemplate, String>,
+    org_template: Option<&Result<OidcTemplate, String>>,
     declared: &Declared,
 ) -> Control {
     let wanted = claim_keys_of_subject(&declared.config.oidc_subject);
@@ -1443,12 +1710,24 @@ pub fn oidc_control(
     let keys = match (level, template.use_default, &template.include_claim_keys) {
         (_, Some(true), _) => default_keys.clone(),
         (_, _, Some(keys)) if !keys.is_empty() => keys.clone(),
-        ("repository", Some(false), _) => {
-            return control
-                .live("the organisation's template (use_default = false, no keys of its own)")
-                .compliant()
-                .note("judged with the organisation's template (scan it with --github-org)");
-        }
+        ("repository", Some(false), _) => match org_template {
+            None => {
+                return control
+                    .live("the organisation's template (use_default = false, no keys of its own)")
+                    .unknown("the repository defers to its organisation's template, which this run did not read (scan with --github-org to judge it)");
+            }
+            Some(Err(reason)) => {
+                return control
+                    .live("the organisation's template (use_default = false, no keys of its own)")
+                    .unknown(format!(
+                        "the repository defers to its organisation's template, which could not be read: {reason}"
+                    ));
+            }
+            Some(Ok(org)) => match &org.include_claim_keys {
+                Some(keys) if !keys.is_empty() && org.use_default != Some(true) => keys.clone(),
+                _ => default_keys.clone(),
+            },
+        },
         ("organisation", _, Some(_)) => default_keys.clone(),
         _ => return control.unknown("GitHub returned neither use_default nor include_claim_keys"),
     };
@@ -1471,62 +1750,205 @@ pub fn oidc_control(
     control.live(live).judged(diff.is_empty(), diff)
 }
 
+/// Three-valued: `Some(true)` holds, `Some(false)` does not, `None` unknown.
+fn any_of(items: &[Option<bool>]) -> Option<bool> {
+    if items.contains(&Some(true)) {
+        Some(true)
+    } else if items.iter().all(|i| *i == Some(false)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn all_of(items: &[Option<bool>]) -> Option<bool> {
+    if items.contains(&Some(false)) {
+        Some(false)
+    } else if items.iter().all(|i| *i == Some(true)) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// Whether changes reach the default branch only through a reviewed pull request: a review
+/// of at least one approval that administrators and bypass lists cannot skip (classic
+/// protection or a ruleset, either suffices since both apply), and no force push (G7, G9).
 pub fn branch_control(
     target: &str,
     branch: &str,
     protection: Fetch<BranchProtection>,
     rules: Result<Vec<BranchRule>, String>,
+    ruleset: Option<Result<Ruleset, String>>,
     protection_route: &str,
     declared: &Declared,
 ) -> Control {
     let control = Control::new("default-branch-protection", target, "default branch")
-        .declared("changes reach the default branch only through a reviewed pull request")
+        .declared("changes reach the default branch only through a reviewed pull request, which administrators cannot skip, and no force push")
         .at(baseline_anchor(declared, "rules"));
-    let classic: Result<Option<u64>, String> = match protection {
-        Fetch::Ok(p) => Ok(Some(
-            p.required_pull_request_reviews
-                .and_then(|r| r.required_approving_review_count)
-                .unwrap_or(0),
-        )),
-        Fetch::NotFound => Ok(None),
-        Fetch::Failed(reason) => Err(reason),
-    };
-    let ruleset_review = rules.as_ref().map(|rules| {
-        rules.iter().find(|r| r.kind == "pull_request").map(|r| {
-            r.parameters
-                .as_ref()
-                .and_then(|p| p.get("required_approving_review_count"))
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0)
-        })
-    });
     let mut live = Vec::new();
-    match &classic {
-        Ok(Some(n)) => live.push(format!(
-            "branch protection on `{branch}` requiring {n} approving review(s)"
-        )),
-        Ok(None) => live.push(format!("no classic branch protection on `{branch}`")),
-        Err(_) => {}
+    let mut diff = Vec::new();
+    let mut unknown = Vec::new();
+
+    // Classic protection.
+    let (classic_clean, classic_force_blocked) = match &protection {
+        Fetch::NotFound => {
+            live.push(format!("no classic branch protection on `{branch}`"));
+            (Some(false), Some(false))
+        }
+        Fetch::Failed(reason) => {
+            unknown.push(format!("{reason} (classic protection, {protection_route})"));
+            (None, None)
+        }
+        Fetch::Ok(p) => {
+            let reviewed = match &p.required_pull_request_reviews {
+                None => {
+                    live.push(format!(
+                        "branch protection on `{branch}` without required reviews"
+                    ));
+                    Some(false)
+                }
+                Some(r) => match r.required_approving_review_count {
+                    None => {
+                        live.push(format!(
+                            "branch protection on `{branch}` requiring reviews (GitHub sent no approval count)"
+                        ));
+                        unknown.push(
+                            "GitHub returned required_pull_request_reviews without required_approving_review_count".into(),
+                        );
+                        None
+                    }
+                    Some(n) => {
+                        live.push(format!(
+                            "branch protection on `{branch}` requiring {n} approving review(s)"
+                        ));
+                        Some(n >= 1)
+                    }
+                },
+            };
+            let admins = match p.enforce_admins.as_ref().and_then(|e| e.enabled) {
+                Some(true) => Some(true),
+                Some(false) => {
+                    live.push("not enforced for administrators".into());
+                    Some(false)
+                }
+                None => {
+                    unknown.push("GitHub did not return enforce_admins".into());
+                    None
+                }
+            };
+            let bypass = match p
+                .required_pull_request_reviews
+                .as_ref()
+                .and_then(|r| r.bypass_pull_request_allowances.as_ref())
+            {
+                None => Some(true),
+                Some(a) => {
+                    let who: Vec<String> = a
+                        .users
+                        .iter()
+                        .chain(&a.teams)
+                        .chain(&a.apps)
+                        .map(|r| format!("`{}`", r.label()))
+                        .collect();
+                    if who.is_empty() {
+                        Some(true)
+                    } else {
+                        live.push(format!("pull-request bypass allowed for {}", list(&who)));
+                        Some(false)
+                    }
+                }
+            };
+            let force = match p.allow_force_pushes.as_ref().and_then(|e| e.enabled) {
+                Some(allowed) => {
+                    if allowed {
+                        live.push("force pushes allowed".into());
+                    }
+                    Some(!allowed)
+                }
+                None => None,
+            };
+            (all_of(&[reviewed, admins, bypass]), force)
+        }
+    };
+
+    // Rulesets.
+    let (ruleset_clean, ruleset_force_blocked) = match &rules {
+        Err(reason) => {
+            unknown.push(reason.clone());
+            (None, None)
+        }
+        Ok(rules) => {
+            let force = Some(rules.iter().any(|r| r.kind == "non_fast_forward"));
+            let reviewed = match rules.iter().find(|r| r.kind == "pull_request") {
+                None => {
+                    live.push("no ruleset pull_request rule".into());
+                    Some(false)
+                }
+                Some(rule) => {
+                    match rule
+                        .parameters
+                        .as_ref()
+                        .and_then(|p| p.get("required_approving_review_count"))
+                        .and_then(serde_json::Value::as_u64)
+                    {
+                        None => {
+                            live.push(
+                                "a ruleset pull_request rule (GitHub sent no approval count)"
+                                    .into(),
+                            );
+                            unknown.push("the ruleset pull_request rule has no required_approving_review_count".into());
+                            None
+                        }
+                        Some(n) => {
+                            live.push(format!(
+                                "a ruleset pull_request rule requiring {n} approving review(s)"
+                            ));
+                            Some(n >= 1)
+                        }
+                    }
+                }
+            };
+            let bypass = match &ruleset {
+                None => Some(true),
+                Some(Err(reason)) => {
+                    unknown.push(format!("cannot read the ruleset's bypass actors: {reason}"));
+                    None
+                }
+                Some(Ok(r)) => match &r.bypass_actors {
+                    None => {
+                        unknown.push("GitHub did not return the ruleset's bypass_actors (the token may need admin)".into());
+                        None
+                    }
+                    Some(actors) if actors.is_empty() => Some(true),
+                    Some(actors) => {
+                        live.push(format!("the ruleset has {} bypass actor(s)", actors.len()));
+                        Some(false)
+                    }
+                },
+            };
+            (all_of(&[reviewed, bypass]), force)
+        }
+    };
+
+    let reviewed = any_of(&[classic_clean, ruleset_clean]);
+    let force_blocked = any_of(&[classic_force_blocked, ruleset_force_blocked]);
+    if reviewed == Some(false) {
+        diff.push(format!(
+            "`{branch}` can be changed without an approved pull request (or administrators and bypass lists can skip it)"
+        ));
     }
-    match &ruleset_review {
-        Ok(Some(n)) => live.push(format!(
-            "a ruleset pull_request rule requiring {n} approving review(s)"
-        )),
-        Ok(None) => live.push("no ruleset pull_request rule".into()),
-        Err(_) => {}
+    if force_blocked == Some(false) {
+        diff.push(format!("`{branch}` accepts force pushes"));
     }
     let control = control.live(live.join("; "));
-    let reviewed = |n: &Option<u64>| n.is_some_and(|n| n >= 1);
-    match (&classic, &ruleset_review) {
-        (Ok(c), _) if reviewed(c) => control.compliant(),
-        (_, Ok(r)) if reviewed(r) => control.compliant(),
-        (Ok(_), Ok(_)) => control.drifted(vec![format!(
-            "`{branch}` can be changed without an approved pull request"
-        )]),
-        (Err(reason), _) => {
-            control.unknown(format!("{reason} (classic protection, {protection_route})"))
+    match all_of(&[reviewed, force_blocked]) {
+        Some(true) => control.compliant(),
+        Some(false) => control.drifted(diff),
+        None if unknown.is_empty() => {
+            control.unknown("GitHub did not say whether force pushes are allowed")
         }
-        (_, Err(reason)) => control.unknown(reason.to_string()),
+        None => control.unknown(unknown.join("; ")),
     }
 }
 
@@ -1554,19 +1976,47 @@ mod tests {
             id: Some(7),
             ..Reviewer::default()
         };
-        assert!(team.is("payments_leads"));
-        assert!(team.is("acme/payments-leads"));
-        assert!(team.is("7"));
-        assert!(!team.is("platform"));
+        let t = Some("Team");
+        assert!(team.is(t, "payments_leads", None));
+        assert!(team.is(t, "acme/payments-leads", Some("Team")));
+        assert!(team.is(t, "7", Some("Team")));
+        assert!(!team.is(t, "7", Some("User")));
+        assert!(!team.is(t, "7", None));
+        assert!(!team.is(t, "platform", None));
+        // A user's display name is the user's own choice (G1).
+        let mallory = Reviewer {
+            login: Some("mallory".into()),
+            name: Some("Justice League".into()),
+            id: Some(1),
+            ..Reviewer::default()
+        };
+        assert!(!mallory.is(Some("User"), "justice-league", None));
+        assert!(!mallory.is(Some("User"), "1", Some("Team")));
+        assert!(mallory.is(Some("User"), "mallory", None));
     }
 
     #[test]
     fn rate_limit_waits() {
         let mut headers = http::HeaderMap::new();
         headers.insert("retry-after", http::HeaderValue::from_static("2"));
-        assert_eq!(rate_limit_wait(429, &headers), Some(Duration::from_secs(2)));
-        assert_eq!(rate_limit_wait(403, &headers), Some(Duration::from_secs(2)));
-        assert_eq!(rate_limit_wait(403, &http::HeaderMap::new()), None);
-        assert_eq!(rate_limit_wait(500, &headers), None);
+        let none = http::HeaderMap::new();
+        assert_eq!(
+            rate_limit_wait(429, &headers, ""),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            rate_limit_wait(403, &headers, ""),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            rate_limit_wait(403, &none, ": Resource not accessible"),
+            None
+        );
+        assert_eq!(rate_limit_wait(500, &headers, ""), None);
+        // G10: GitHub's secondary limit without retry-after.
+        assert_eq!(
+            rate_limit_wait(403, &none, ": You have exceeded a secondary rate limit"),
+            Some(Duration::from_secs(60))
+        );
     }
 }

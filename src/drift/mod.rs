@@ -133,7 +133,7 @@ impl Control {
     }
 
     pub fn live(mut self, text: impl Into<String>) -> Self {
-        self.live = text.into();
+        self.live = bounded_to(text.into(), MAX_LIVE);
         self
     }
 
@@ -149,13 +149,13 @@ impl Control {
 
     pub fn drifted(mut self, diff: Vec<String>) -> Self {
         self.status = Status::Drifted;
-        self.diff = diff;
+        self.diff = diff.into_iter().map(bounded).collect();
         self
     }
 
     pub fn unknown(mut self, reason: impl Into<String>) -> Self {
         self.status = Status::Unknown;
-        self.reason = Some(reason.into());
+        self.reason = Some(bounded(reason.into()));
         self
     }
 
@@ -169,9 +169,32 @@ impl Control {
     }
 
     pub fn note(mut self, text: impl Into<String>) -> Self {
-        self.reason = Some(text.into());
+        self.reason = Some(bounded(text.into()));
         self
     }
+}
+
+/// The longest reason a control carries: an API's answer can be megabytes, and a reason
+/// quotes it.
+pub const MAX_REASON: usize = 500;
+
+/// `text` cut to [`MAX_REASON`] bytes on a character boundary, marked when cut.
+pub fn bounded(text: String) -> String {
+    bounded_to(text, MAX_REASON)
+}
+
+/// The longest live state a control carries (a list of thousands of secret names).
+pub const MAX_LIVE: usize = 4_000;
+
+fn bounded_to(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes cut)", &text[..end], text.len() - end)
 }
 
 fn fingerprint(control: &str, target: &str, subject: &str) -> String {
@@ -218,6 +241,12 @@ pub struct DriftReport {
     pub errors: Vec<ReportError>,
     #[serde(default)]
     pub summary: Summary,
+    /// GitHub requests this run sent (every attempt counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_requests: Option<u64>,
+    /// The lowest `x-ratelimit-remaining` GitHub reported during the run: the budget left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_rate_remaining: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -266,10 +295,52 @@ impl DriftReport {
         self.summary = summary;
     }
 
+    /// That `reports` are shards 1 to `expect` of `expect`, each exactly once: a missing
+    /// shard would leave its repositories out of the merged report without a word.
+    pub fn check_shards(reports: &[DriftReport], expect: usize) -> Result<(), String> {
+        let mut seen = vec![0usize; expect];
+        for (i, report) in reports.iter().enumerate() {
+            let Some(shard) = report.shard.as_deref() else {
+                return Err(format!("report {} was not made with --shard", i + 1));
+            };
+            let parsed = Shard::parse(shard)?;
+            if parsed.total != expect {
+                return Err(format!(
+                    "report {} is shard {shard}, not one of {expect}",
+                    i + 1
+                ));
+            }
+            seen[parsed.index - 1] += 1;
+        }
+        let missing: Vec<String> = (1..=expect)
+            .filter(|k| seen[k - 1] == 0)
+            .map(|k| format!("{k}/{expect}"))
+            .collect();
+        let repeated: Vec<String> = (1..=expect)
+            .filter(|k| seen[k - 1] > 1)
+            .map(|k| format!("{k}/{expect}"))
+            .collect();
+        match (missing.is_empty(), repeated.is_empty()) {
+            (true, true) => Ok(()),
+            _ => Err(format!(
+                "shards missing: {}; shards given more than once: {}",
+                list(&missing),
+                list(&repeated)
+            )),
+        }
+    }
+
     /// Several runs' reports (the shards of one organisation scan) as one.
     pub fn merge(reports: Vec<DriftReport>) -> DriftReport {
         let mut merged = DriftReport::default();
         for report in reports {
+            if let Some(n) = report.github_requests {
+                merged.github_requests = Some(merged.github_requests.unwrap_or(0) + n);
+            }
+            if let Some(left) = report.github_rate_remaining {
+                merged.github_rate_remaining =
+                    Some(merged.github_rate_remaining.map_or(left, |m| m.min(left)));
+            }
             merged.controls.extend(report.controls);
             for skipped in report.skipped {
                 if !merged
@@ -379,6 +450,11 @@ pub const CONTROLS: &[(&str, &str, &str)] = &[
         "No standing IAM user keys",
         "no IAM user used by CI has an active access key",
     ),
+    (
+        "break-glass-use",
+        "Break-glass role use",
+        "each `break_glass` role of tollgate.yml: its live session length is within `max_ttl`, and its last use (IAM's RoleLastUsed) is listed for review",
+    ),
 ];
 
 fn control_order(id: &str) -> usize {
@@ -467,6 +543,8 @@ pub struct DriftOptions {
     pub max_wait: u64,
     /// Concurrent requests to GitHub.
     pub concurrency: usize,
+    /// Longest time, in seconds, one request (connect, answer and whole body) may take.
+    pub request_timeout: u64,
 }
 
 /// A workflow job's `environment:`, with where it is written.
@@ -612,9 +690,18 @@ pub fn run(options: &DriftOptions) -> DriftReport {
                 });
             }
         } else {
-            let (controls, skipped) = runtime.block_on(github::scan(options, &declared));
-            report.controls.extend(controls);
-            report.skipped.extend(skipped);
+            let scanned = runtime.block_on(github::scan(options, &declared));
+            report.controls.extend(scanned.controls);
+            report.skipped.extend(scanned.skipped);
+            report
+                .errors
+                .extend(scanned.errors.into_iter().map(|message| ReportError {
+                    path: "github".into(),
+                    line: None,
+                    message,
+                }));
+            report.github_requests = Some(scanned.requests);
+            report.github_rate_remaining = scanned.remaining;
         }
     }
     if options.aws {

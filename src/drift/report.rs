@@ -108,6 +108,13 @@ pub fn markdown(report: &DriftReport) -> String {
         let _ = write!(out, ", shard {shard}");
     }
     out.push_str(".\n\nEach control is **compliant** (live matches the declaration), **drifted** (it does not: the diff says how) or **unknown** (it could not be read: the reason says why). Unknown is never counted as compliant.\n\n");
+    if let Some(requests) = report.github_requests {
+        out.push_str(&format!("GitHub requests used: {requests}"));
+        if let Some(left) = report.github_rate_remaining {
+            out.push_str(&format!("; rate-limit budget left: {left}"));
+        }
+        out.push_str(".\n\n");
+    }
     out.push_str(
         "## Summary\n\n| control | compliant | drifted | unknown |\n|---|---:|---:|---:|\n",
     );

@@ -31,6 +31,10 @@ pub enum BranchPolicy {
     Custom(Vec<String>),
 }
 
+/// How a tag deployment policy is written among branch patterns: a tag pattern is not a
+/// branch pattern, and `main` as a tag is not `main` as a branch.
+pub const TAG_PREFIX: &str = "tag:";
+
 /// A field's value and the route to it, when the field is written.
 #[derive(Clone, Debug)]
 pub struct Field<T> {
@@ -49,6 +53,9 @@ pub struct DeclaredEnvironment {
     pub name_route: Route,
     /// Reviewer names or ids as written (Terraform references keep their resource name).
     pub reviewers: Vec<String>,
+    /// The GitHub type of each of `reviewers` (`User` or `Team`) when the declaration says
+    /// it, in the same order.
+    pub reviewer_kinds: Vec<Option<&'static str>>,
     pub reviewers_route: Option<Route>,
     pub prevent_self_review: Option<Field<bool>>,
     pub can_admins_bypass: Option<Field<bool>>,
@@ -113,18 +120,26 @@ fn from_settings(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
             let route = list.index(index);
             let name = item.get_str("name")?.to_string();
             let reviewers_node = item.get("reviewers");
-            let reviewers = reviewers_node
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|r| {
-                    ["slug", "login", "name", "id"]
-                        .iter()
-                        .find_map(|key| r.get_str(key))
-                        .or_else(|| r.as_str())
-                        .map(str::to_string)
-                })
-                .collect();
+            let (reviewers, reviewer_kinds): (Vec<String>, Vec<Option<&'static str>>) =
+                reviewers_node
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|r| {
+                        let kind = match r.get_str("type") {
+                            Some(t) if t.eq_ignore_ascii_case("team") => Some("Team"),
+                            Some(t) if t.eq_ignore_ascii_case("user") => Some("User"),
+                            _ if r.get_str("slug").is_some() => Some("Team"),
+                            _ if r.get_str("login").is_some() => Some("User"),
+                            _ => None,
+                        };
+                        ["slug", "login", "name", "id"]
+                            .iter()
+                            .find_map(|key| r.get_str(key))
+                            .or_else(|| r.as_str())
+                            .map(|n| (n.to_string(), kind))
+                    })
+                    .unzip();
             let (branch_policy, branch_policy_route) = match item.get("deployment_branch_policy") {
                 Some(policy) if policy.as_map().is_some() => {
                     let custom: Vec<String> = policy
@@ -133,7 +148,12 @@ fn from_settings(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
                         .unwrap_or_default()
                         .iter()
                         .filter_map(|b| {
-                            b.as_str().or_else(|| b.get_str("name")).map(str::to_string)
+                            let name = b.as_str().or_else(|| b.get_str("name"))?;
+                            Some(if b.get_str("type") == Some("tag") {
+                                format!("{TAG_PREFIX}{name}")
+                            } else {
+                                name.to_string()
+                            })
                         })
                         .collect();
                     let policy_kind = if policy
@@ -156,6 +176,7 @@ fn from_settings(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
                 declared_in: Declaration::Settings,
                 name_route: route.key("name"),
                 reviewers,
+                reviewer_kinds,
                 reviewers_route: reviewers_node.map(|_| route.key("reviewers")),
                 prevent_self_review: bool_field(item, "prevent_self_review", &route),
                 can_admins_bypass: bool_field(item, "can_admins_bypass", &route),
@@ -197,20 +218,25 @@ fn from_terraform(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
             let name = block.get_str("environment")?.to_string();
             let reviewers_route = route.key("reviewers");
             let reviewers_block = block.get("reviewers");
-            let reviewers: Vec<String> = reviewers_block
-                .map(Node::items)
-                .unwrap_or_default()
-                .into_iter()
-                .flat_map(|r| {
-                    ["users", "teams"].into_iter().flat_map(move |key| {
-                        r.get(key)
-                            .map(Node::items)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter_map(|n| n.as_str().map(reference_name))
+            let (reviewers, reviewer_kinds): (Vec<String>, Vec<Option<&'static str>>) =
+                reviewers_block
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flat_map(|r| {
+                        [("users", "User"), ("teams", "Team")].into_iter().flat_map(
+                            move |(key, kind)| {
+                                r.get(key)
+                                    .map(Node::items)
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .filter_map(move |n| {
+                                        n.as_str().map(|t| (reference_name(t), Some(kind)))
+                                    })
+                            },
+                        )
                     })
-                })
-                .collect();
+                    .unzip();
             let policy_block = block
                 .get("deployment_branch_policy")
                 .and_then(|p| p.items().into_iter().next());
@@ -228,8 +254,12 @@ fn from_terraform(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
                         .filter_map(|(_, policy)| {
                             policy
                                 .get_str("branch_pattern")
-                                .or_else(|| policy.get_str("tag_pattern"))
                                 .map(str::to_string)
+                                .or_else(|| {
+                                    policy
+                                        .get_str("tag_pattern")
+                                        .map(|t| format!("{TAG_PREFIX}{t}"))
+                                })
                         })
                         .collect()
                 })
@@ -250,6 +280,7 @@ fn from_terraform(file: &SourceFile, root: &Node) -> Vec<DeclaredEnvironment> {
                 declared_in: Declaration::Terraform,
                 name_route: route.key("environment"),
                 reviewers,
+                reviewer_kinds,
                 reviewers_route: reviewers_block.map(|_| reviewers_route),
                 prevent_self_review: bool_field(block, "prevent_self_review", &route),
                 can_admins_bypass: bool_field(block, "can_admins_bypass", &route),

@@ -126,6 +126,7 @@ pub trait Rule: Sync + Send {
 /// Every rule, in id order. Adding a rule is one line here.
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
+        &iam::break_glass_role::BreakGlassRole,
         &workflow::dangerous_trigger::DangerousTrigger,
         &deploy_path::deploy_path_bypass::DeployPathBypass,
         &deploy_path::deploy_path_undeclared::DeployPathUndeclared,

@@ -31,6 +31,9 @@ role:
 - `ForAllValues:` on `sub`, which passes when the claim is absent (high); `ForAnyValue:`
   (medium);
 - `repo:org/repo:*`: any branch, pull request or environment of the repository (medium);
+- `repo:org/repo:ref:refs/heads/*` or `repo:org/repo:environment:*`: any branch or any
+  environment of the repository (medium; a job that names an environment that does not
+  exist creates it, unprotected);
 - a `pull_request` subject (medium);
 - a wildcard under `StringEquals`, which is a literal `*` and never matches (low);
 - no `aud` condition (low).
@@ -140,6 +143,24 @@ pub fn judge_sub(text: &str) -> Option<(Severity, String)> {
                 "`sub` of `{text}` lets any branch, pull request or environment of `{repo}` assume this role"
             ),
         ));
+    }
+    // `ref:refs/heads/*` is any branch, `environment:*` any environment (a job naming one
+    // that does not exist creates it, unprotected).
+    for (prefix, what) in [
+        ("environment:", "environment"),
+        ("ref:refs/heads/", "branch"),
+        ("ref:refs/tags/", "tag"),
+        ("ref:", "branch or tag"),
+    ] {
+        if let Some(value) = context.strip_prefix(prefix) {
+            if value.is_empty() || value.starts_with(['*', '?']) {
+                return Some((
+                    Severity::Medium,
+                    format!("`sub` of `{text}` lets any {what} of `{repo}` assume this role"),
+                ));
+            }
+            break;
+        }
     }
     if context.starts_with("pull_request") {
         return Some((
@@ -261,6 +282,30 @@ impl IamOidcTrustUnbounded {
                     )
                     .severity(Severity::Low),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge_sub;
+
+    #[test]
+    fn any_branch_or_any_environment_is_not_bound() {
+        for sub in [
+            "repo:acme/app:ref:refs/heads/*",
+            "repo:acme/app:environment:*",
+            "repo:acme/app:ref:refs/tags/*",
+            "repo:acme/app:ref:*",
+        ] {
+            assert!(judge_sub(sub).is_some(), "{sub}");
+        }
+        for sub in [
+            "repo:acme/app:ref:refs/heads/main",
+            "repo:acme/app:environment:production",
+            "repo:acme/app:ref:refs/heads/release/*",
+        ] {
+            assert!(judge_sub(sub).is_none(), "{sub}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Rules over IAM policies (JSON, CloudFormation, Terraform), read through `model::iam`.
 
 pub mod actions;
+pub mod break_glass_role;
 pub mod iam_oidc_trust_unbounded;
 pub mod iam_privilege_escalation;
 pub mod iam_trust_any_principal;

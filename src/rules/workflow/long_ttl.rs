@@ -252,7 +252,8 @@ impl LongTtl {
     }
 }
 
-fn human(seconds: u64) -> String {
+/// Seconds as `1h`, `15m` or `90s`.
+pub fn human(seconds: u64) -> String {
     if seconds.is_multiple_of(3600) {
         format!("{}h", seconds / 3600)
     } else if seconds.is_multiple_of(60) {
