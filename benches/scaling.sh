@@ -105,8 +105,11 @@ PY
 cpu() { # folder args... -> CPU seconds (user+sys) of one check
     local dir=$1
     shift
-    (cd "$dir" && /usr/bin/time -f "%U %S" -o "$WORK/time" "$TOLLGATE" check . --format json "$@" >/dev/null 2>&1)
-    awk '{ printf "%.2f", $1 + $2 }' "$WORK/time"
+    local format=(--format json)
+    [[ " $* " == *" --format "* ]] && format=()
+    (cd "$dir" && /usr/bin/time -f "%U %S" -o "$WORK/time" "$TOLLGATE" check . "${format[@]}" "$@" >/dev/null 2>&1)
+    # GNU time writes "Command exited with non-zero status 1" first when there are findings.
+    tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $1 + $2 }'
 }
 
 selected=("$@")

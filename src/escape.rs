@@ -37,9 +37,9 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
-/// Text safe anywhere in Markdown (GitHub-flavoured, with its inline HTML): every character
-/// that could start a link, image, emphasis, code span, heading, list, table cell or HTML tag
-/// is escaped, control characters are made visible, and line breaks become `\n` so a value
+/// Text safe inline in Markdown (GitHub-flavoured, with its inline HTML): every character
+/// that could start a link, autolink, image, emphasis, code span, table cell or HTML tag is
+/// escaped, control characters are made visible, and line breaks become `\n` so a value
 /// can never start a block of its own.
 pub fn markdown(text: &str) -> String {
     let text = visible(text);
@@ -49,10 +49,18 @@ pub fn markdown(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | '"' | '\'' | ':' | '=' | '$' | '@' | '^' => {
+            // `:` and a `.` after `www` stop GitHub's autolinks (`https://…`, `www.…`); the
+            // others are every inline mark (brackets end any link or image before it starts).
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '|' | '~' | ':' | '@' => {
                 out.push('\\');
                 out.push(c);
+            }
+            '.' if out
+                .as_bytes()
+                .get(out.len().saturating_sub(3)..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(b"www")) =>
+            {
+                out.push_str("\\.");
             }
             c => out.push(c),
         }
@@ -138,18 +146,38 @@ mod tests {
     fn markdown_values_cannot_make_links_images_or_html() {
         let hostile = "x` [click](https://evil.example) <img src=x> ![](p)\n## forged";
         let escaped = markdown(hostile);
-        for bad in ["[click]", "](", "<img", "![", "\n"] {
+        for bad in ["<img", "\n"] {
             assert!(!escaped.contains(bad), "{bad} survived in {escaped}");
         }
+        assert!(unescaped_brackets(&escaped) == 0, "{escaped}");
         let message = markdown_message(&format!("job `{hostile}` sets no `permissions`"));
-        for bad in ["[click](", "<img", "![", "\n"] {
+        for bad in ["<img", "\n"] {
             assert!(!message.contains(bad), "{bad} survived in {message}");
         }
+        // Outside code spans, every bracket is escaped.
+        let outside: String = message.split('`').step_by(2).collect();
+        assert!(unescaped_brackets(&outside) == 0, "{message}");
         assert_eq!(markdown_message("job `a` runs"), "job `a` runs");
+        assert_eq!(
+            markdown("see www.evil.example or https://x"),
+            "see www\\.evil.example or https\\://x"
+        );
         assert_eq!(markdown_message("odd ` tick"), "odd \\` tick");
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`x"), "`` `x ``");
         assert!(!markdown_code("a|b\nc").contains('\n'));
+    }
+
+    fn unescaped_brackets(text: &str) -> usize {
+        let mut count = 0;
+        let mut escaped = false;
+        for c in text.chars() {
+            if !escaped && matches!(c, '[' | ']') {
+                count += 1;
+            }
+            escaped = !escaped && c == '\\';
+        }
+        count
     }
 
     #[test]
