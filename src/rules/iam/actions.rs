@@ -107,6 +107,12 @@ fn load() -> Option<Db> {
     })
 }
 
+/// Whether a lower-cased action pattern from a policy (`iam:put*`) matches a lower-cased
+/// action name.
+pub fn matches_lower(pattern: &str, action: &str) -> bool {
+    glob(pattern.as_bytes(), action.as_bytes())
+}
+
 /// Case-insensitive IAM glob: `*` any run, `?` one character.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
