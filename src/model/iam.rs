@@ -72,6 +72,39 @@ impl Statement<'_> {
     pub fn resource_is_star(&self) -> bool {
         !self.not_resource && self.resources.iter().any(|r| r.text == "*")
     }
+
+    /// The statement AWS writes into every KMS key policy by default: the key's own account
+    /// (`arn:aws:iam::<account>:root`) may do `kms:*` on the key, which hands the key's
+    /// access over to IAM policies. It grants no one anything by itself.
+    pub fn is_default_key_policy(&self) -> bool {
+        !self.principals.is_empty()
+            && !self.not_action
+            && self.principals.iter().all(|p| {
+                let v = p.value.text.trim();
+                p.kind == "AWS"
+                    && (v.ends_with(":root")
+                        || (v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())))
+            })
+            && !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| a.text.eq_ignore_ascii_case("kms:*"))
+    }
+}
+
+impl Policy<'_> {
+    /// Lower-cased action patterns the policy denies outright: `Deny` statements on
+    /// `Resource: "*"` without conditions. A conditional deny may not apply, so it is not one.
+    pub fn unconditional_denies(&self) -> Vec<String> {
+        self.statements
+            .iter()
+            .filter(|s| {
+                !s.allow && !s.not_action && s.conditions.is_empty() && s.resource_is_star()
+            })
+            .flat_map(|s| s.actions.iter().map(|a| a.text.to_ascii_lowercase()))
+            .collect()
+    }
 }
 
 /// Where a policy sits, for wording and for rules that only read one kind.

@@ -19,7 +19,10 @@ permissions-management actions which AWS lets you scope to a resource ARN (accor
 Service Authorization Reference). Actions that only work on `*` (`ecr:GetAuthorizationToken`,
 `s3:ListAllMyBuckets`) and read/list actions are not reported. Permissions-management actions
 make it high. Statements with a `Principal` (resource policies, trust policies) are skipped:
-there `*` means the resource the policy is attached to.
+there `*` means the resource the policy is attached to. One finding per statement. Actions
+the same policy denies outright (`Deny` on `*` without conditions) are not counted, nor are
+KMS cryptographic operations (`kms:Decrypt`, `kms:GenerateDataKey`), which AWS classes as
+Write but which use a key and change nothing.
 
 ## Why is this bad
 `s3:PutObject` on `*` lets a deploy credential overwrite every bucket in the account, not
@@ -52,6 +55,7 @@ impl Rule for IamWildcardResource {
             return;
         };
         for policy in cx.policies() {
+            let denies = policy.unconditional_denies();
             for statement in &policy.statements {
                 if !statement.allow
                     || statement.not_action
@@ -64,7 +68,12 @@ impl Rule for IamWildcardResource {
                 let mut permissions = false;
                 for (_, matched) in expanded(db, statement) {
                     for action in matched {
-                        if action.access.is_mutating() && action.scoped {
+                        if action.changes_something()
+                            && action.scoped
+                            && !denies
+                                .iter()
+                                .any(|d| actions::matches_lower(d, action.lower()))
+                        {
                             permissions |= action.access == actions::Access::Permissions;
                             names.push(action.name.as_str());
                         }
