@@ -1,5 +1,6 @@
 //! `iam-privilege-escalation`: policies that grant a known privilege-escalation path.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::actions::{self, Db};
@@ -243,7 +244,7 @@ fn admin_policy(arn: &str) -> bool {
 }
 
 /// The actions of one statement among [`RELEVANT`], each with the route to point at.
-fn relevant(statement: &Statement) -> Vec<(usize, Route)> {
+fn relevant<'s>(statement: &'s Statement) -> Vec<(usize, &'s Route)> {
     let mut out = Vec::new();
     if statement.not_action {
         let listed: Vec<String> = statement
@@ -254,7 +255,7 @@ fn relevant(statement: &Statement) -> Vec<(usize, Route)> {
             .collect();
         for (i, action) in RELEVANT.iter().enumerate() {
             if !listed.iter().any(|p| actions::matches_lower(p, action)) {
-                out.push((i, statement.action_route.clone()));
+                out.push((i, &statement.action_route));
             }
         }
         return out;
@@ -264,11 +265,11 @@ fn relevant(statement: &Statement) -> Vec<(usize, Route)> {
         if is_pattern(&lower) {
             for (i, action) in RELEVANT.iter().enumerate() {
                 if actions::matches_lower(&lower, action) {
-                    out.push((i, value.route.clone()));
+                    out.push((i, &value.route));
                 }
             }
         } else if let Ok(i) = RELEVANT.binary_search(&lower) {
-            out.push((i, value.route.clone()));
+            out.push((i, &value.route));
         }
     }
     out
@@ -292,19 +293,23 @@ fn can_tag(db: &Db, service: &str, statements: &[&Statement]) -> bool {
     })
 }
 
-/// Whether the statement's conditions leave `action` usable by the principal.
+/// Whether the statement's conditions leave `action` usable by the principal. `tagging`
+/// remembers [`can_tag`] per service, so a policy of many tag-bound statements stays linear.
 fn conditions_open(
     db: &Db,
     statement: &Statement,
     action: &str,
     identity: Option<&Identity>,
     statements: &[&Statement],
+    tagging: &mut HashMap<String, bool>,
 ) -> bool {
     statement.conditions.iter().filter(|c| binds(c)).all(|c| {
         let key = c.key.to_ascii_lowercase();
         if key.contains(":resourcetag/") {
             let service = action.split(':').next().unwrap_or("");
-            return can_tag(db, service, statements);
+            return *tagging
+                .entry(service.to_owned())
+                .or_insert_with(|| can_tag(db, service, statements));
         }
         if key == "aws:principalarn" {
             return identity.is_none_or(|id| c.values.iter().any(|v| names_identity(v.text, id)));
@@ -336,6 +341,7 @@ fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(R
         .collect();
     let mut grants: Vec<Vec<Grant>> = (0..RELEVANT.len()).map(|_| Vec::new()).collect();
     let mut denied = vec![false; RELEVANT.len()];
+    let mut tagging = HashMap::new();
     for statement in &statements {
         let matched = relevant(statement);
         if matched.is_empty() {
@@ -350,6 +356,10 @@ fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(R
             continue;
         }
         for (i, route) in matched {
+            // One unconditional grant of an action is all a method needs.
+            if grants[i].iter().any(|g| g.services.is_none() && !g.on_self) {
+                continue;
+            }
             let action = RELEVANT[i].as_str();
             let (open, on_self) = if action == PASSROLE {
                 (any_role(statement), false)
@@ -367,12 +377,13 @@ fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(R
                         .any(|r| reaches(r.text, action, identity));
                 (wild || own, own)
             };
-            if !open || !conditions_open(db, statement, action, identity, &statements) {
+            if !open || !conditions_open(db, statement, action, identity, &statements, &mut tagging)
+            {
                 continue;
             }
             let services = (action == PASSROLE).then(|| passed_to(statement)).flatten();
             grants[i].push(Grant {
-                route,
+                route: route.clone(),
                 on_self,
                 services,
             });
