@@ -74,7 +74,7 @@ impl Statement<'_> {
     }
 
     /// The statements AWS writes into a KMS key policy by default: the key's own account
-    /// (`arn:aws:iam::<account>:root`) may do `kms:*` on the key, which hands the key's
+    /// (`arn:aws:iam::<account>:root`) may do `kms:*` (or any `kms:` actions) on the key, which hands the key's
     /// access over to IAM policies, and the console's "key administrators" statement. In a key
     /// policy `Resource: "*"` is the key itself.
     pub fn is_default_key_policy(&self) -> bool {
@@ -96,7 +96,11 @@ impl Statement<'_> {
                 .iter()
                 .all(|a| allowed.iter().any(|k| a.text.eq_ignore_ascii_case(k)))
         };
-        (root && all_kms(&["kms:*"])) || all_kms(&KEY_ADMINISTRATORS)
+        let kms_only = self
+            .actions
+            .iter()
+            .all(|a| a.text.to_ascii_lowercase().starts_with("kms:"));
+        (root && kms_only) || all_kms(&KEY_ADMINISTRATORS)
     }
 }
 

@@ -22,7 +22,8 @@ make it high. Statements with a `Principal` (resource policies, trust policies) 
 there `*` means the resource the policy is attached to. One finding per statement. Actions
 the same policy denies outright (`Deny` on `*` without conditions) are not counted, nor are
 KMS cryptographic operations (`kms:Decrypt`, `kms:GenerateDataKey`), which AWS classes as
-Write but which use a key and change nothing.
+Write but which use a key and change nothing. A tag condition (`aws:ResourceTag/…`,
+`aws:RequestTag/…`) scopes `*` to the tagged resources and is not reported.
 
 ## Why is this bad
 `s3:PutObject` on `*` lets a deploy credential overwrite every bucket in the account, not
@@ -45,6 +46,16 @@ from reaching everything else.
 "#
 );
 
+/// A tag condition (`aws:ResourceTag/…`, `aws:RequestTag/…`, other than `Null` = `true`)
+/// scopes `Resource: "*"` to the tagged resources, as AWS's own controller policies do.
+fn tag_scoped(statement: &crate::model::iam::Statement) -> bool {
+    statement.conditions.iter().any(|c| {
+        let key = c.key.to_ascii_lowercase();
+        (key.contains(":resourcetag/") || key.contains(":requesttag/"))
+            && !(c.base_operator() == "Null" && c.values.iter().any(|v| v.text == "true"))
+    })
+}
+
 impl Rule for IamWildcardResource {
     fn meta(&self) -> &'static RuleMeta {
         Self::META
@@ -61,6 +72,7 @@ impl Rule for IamWildcardResource {
                     || statement.not_action
                     || !statement.principals.is_empty()
                     || !statement.resource_is_star()
+                    || tag_scoped(statement)
                 {
                     continue;
                 }
