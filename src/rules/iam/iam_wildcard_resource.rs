@@ -23,7 +23,7 @@ there `*` means the resource the policy is attached to. One finding per statemen
 the same policy denies outright (`Deny` on `*` without conditions) are not counted, nor are
 KMS cryptographic operations (`kms:Decrypt`, `kms:GenerateDataKey`), which AWS classes as
 Write but which use a key and change nothing. A tag condition (`aws:ResourceTag/…`,
-`aws:RequestTag/…`) scopes `*` to the tagged resources and is not reported.
+`aws:RequestTag/…`, not negated) scopes `*` to the tagged resources and is not reported.
 
 ## Why is this bad
 `s3:PutObject` on `*` lets a deploy credential overwrite every bucket in the account, not
@@ -46,12 +46,14 @@ from reaching everything else.
 "#
 );
 
-/// A tag condition (`aws:ResourceTag/…`, `aws:RequestTag/…`, other than `Null` = `true`)
-/// scopes `Resource: "*"` to the tagged resources, as AWS's own controller policies do.
+/// A tag condition (`aws:ResourceTag/…`, `aws:RequestTag/…`) scopes `Resource: "*"` to the
+/// tagged resources, as AWS's own controller policies do; a negated one (`StringNotEquals`)
+/// or `Null` = `true` leaves every other resource open and does not.
 fn tag_scoped(statement: &crate::model::iam::Statement) -> bool {
     statement.conditions.iter().any(|c| {
         let key = c.key.to_ascii_lowercase();
         (key.contains(":resourcetag/") || key.contains(":requesttag/"))
+            && !c.base_operator().contains("Not")
             && !(c.base_operator() == "Null" && c.values.iter().any(|v| v.text == "true"))
     })
 }
