@@ -72,6 +72,68 @@ impl Statement<'_> {
     pub fn resource_is_star(&self) -> bool {
         !self.not_resource && self.resources.iter().any(|r| r.text == "*")
     }
+
+    /// The statements AWS writes into a KMS key policy by default: the key's own account
+    /// (`arn:aws:iam::<account>:root`) may do `kms:*` (or any `kms:` actions) on the key, which hands the key's
+    /// access over to IAM policies, and the console's "key administrators" statement. In a key
+    /// policy `Resource: "*"` is the key itself.
+    pub fn is_default_key_policy(&self) -> bool {
+        if self.principals.is_empty() || self.not_action || self.actions.is_empty() {
+            return false;
+        }
+        let root = self.principals.iter().all(|p| {
+            let v = p.value.text.trim();
+            // `arn:aws:iam::123456789012:root`, a bare account id, a Terraform
+            // `format("arn:…:iam::%s:root", …)`, or the caller's own account id.
+            p.kind == "AWS"
+                && (v.ends_with(":root")
+                    || (v.contains(":root\"") && v.starts_with("format("))
+                    || (v.contains("aws_caller_identity") && v.ends_with(".account_id"))
+                    || (v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())))
+        });
+        let all_kms = |allowed: &[&str]| {
+            self.actions
+                .iter()
+                .all(|a| allowed.iter().any(|k| a.text.eq_ignore_ascii_case(k)))
+        };
+        let kms_only = self
+            .actions
+            .iter()
+            .all(|a| a.text.to_ascii_lowercase().starts_with("kms:"));
+        (root && kms_only) || all_kms(&KEY_ADMINISTRATORS)
+    }
+}
+
+/// The "Allow access for Key Administrators" statement of AWS's default key policy.
+const KEY_ADMINISTRATORS: [&str; 14] = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+];
+
+impl Policy<'_> {
+    /// Lower-cased action patterns the policy denies outright: `Deny` statements on
+    /// `Resource: "*"` without conditions. A conditional deny may not apply, so it is not one.
+    pub fn unconditional_denies(&self) -> Vec<String> {
+        self.statements
+            .iter()
+            .filter(|s| {
+                !s.allow && !s.not_action && s.conditions.is_empty() && s.resource_is_star()
+            })
+            .flat_map(|s| s.actions.iter().map(|a| a.text.to_ascii_lowercase()))
+            .collect()
+    }
 }
 
 /// Where a policy sits, for wording and for rules that only read one kind.

@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod environment;
 pub mod expr;
 pub mod iam;
+pub mod principals;
 pub mod repo;
 pub mod roles;
 pub mod vault;

@@ -35,6 +35,35 @@ pub struct ActionInfo {
     pub scoped: bool,
 }
 
+impl ActionInfo {
+    /// A KMS cryptographic operation (`kms:Decrypt`, `kms:GenerateDataKey*`, `kms:Sign`): AWS
+    /// classes these as Write, but they use a key and change nothing, so the wildcard rules do
+    /// not count them as write access.
+    pub fn is_key_use(&self) -> bool {
+        const USE: [&str; 9] = [
+            "kms:decrypt",
+            "kms:encrypt",
+            "kms:reencrypt",
+            "kms:generatedatakey",
+            "kms:generaterandom",
+            "kms:generatemac",
+            "kms:verifymac",
+            "kms:sign",
+            "kms:verify",
+        ];
+        USE.iter().any(|u| self.lower.starts_with(u))
+    }
+
+    /// Write or permissions management, less the KMS operations that only use a key.
+    pub fn changes_something(&self) -> bool {
+        self.access.is_mutating() && !self.is_key_use()
+    }
+
+    pub fn lower(&self) -> &str {
+        &self.lower
+    }
+}
+
 pub struct Db {
     /// Sorted by lower-cased name.
     actions: Vec<ActionInfo>,
@@ -105,6 +134,12 @@ fn load() -> Option<Db> {
         services,
         source,
     })
+}
+
+/// Whether a lower-cased action pattern from a policy (`iam:put*`) matches a lower-cased
+/// action name.
+pub fn matches_lower(pattern: &str, action: &str) -> bool {
+    glob(pattern.as_bytes(), action.as_bytes())
 }
 
 /// Case-insensitive IAM glob: `*` any run, `?` one character.

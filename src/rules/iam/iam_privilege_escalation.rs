@@ -1,11 +1,13 @@
 //! `iam-privilege-escalation`: policies that grant a known privilege-escalation path.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::{actions, is_templated};
+use super::actions::{self, Db};
+use super::{is_pattern, is_templated};
 use crate::finding::{Location, Severity};
-use crate::model::iam::Statement;
+use crate::model::iam::{Condition, Policy, Statement};
+use crate::model::principals::{self, Identity, IdentityKind};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::{Route, SourceFile};
 
@@ -17,24 +19,52 @@ crate::rule_meta!(
     Severity::High,
     "IAM policy grants a known privilege-escalation path",
     r#"## What it does
-Reports policies whose `Allow` statements, after wildcard expansion against AWS's action
-table, grant every action of a known privilege-escalation method: `iam:CreatePolicyVersion`,
-`iam:SetDefaultPolicyVersion`, `iam:Attach*Policy`/`iam:Put*Policy`, `iam:CreateAccessKey`,
-`iam:CreateLoginProfile`/`UpdateLoginProfile`, `iam:AddUserToGroup`,
-`iam:UpdateAssumeRolePolicy`, `lambda:UpdateFunctionCode`, and `iam:PassRole` on any role
-combined with a compute create action (EC2, Lambda, Glue, CloudFormation, Data Pipeline,
-App Runner, CodeBuild, ECS, SageMaker). The method names follow Rhino Security Labs,
-Pacu, parliament and cloudsplaining; the table is `rules/iam/privilege-escalation.tsv`.
-`iam:PassRole` counts only when it is granted on an unconstrained role ARN without an
-`iam:PassedToService` condition, and the other actions only on a wildcard resource (updating
-one named function is a deploy, not an escalation). Actions denied outright in the same
-policy do not count.
+Reports identities and policies whose `Allow` statements grant every action of a known
+privilege-escalation method. The methods are data, `rules/iam/privilege-escalation.tsv`, one a
+row with its source: Rhino Security Labs' 21 methods, Bishop Fox's iam-vulnerable paths
+(SageMaker `CreateTrainingJob`/`CreateProcessingJob` with `iam:PassRole`,
+`CreatePresignedNotebookInstanceUrl`, SSM `SendCommand`/`StartSession`, EC2 Instance Connect
+`SendSSHPublicKey`, CloudFormation `UpdateStack`, CodeBuild), cloudsplaining's list and
+pathfinding.cloud's (permissions boundaries, launch templates, ECS, Glue jobs, CodeBuild
+buildspec overrides, change sets).
+
+How it judges:
+- **Per principal.** Every role, user and group the file declares is judged on the union of
+  the policies that apply to it: inline policies, `aws_iam_*_policy`,
+  `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`, `managed_policy_arns`,
+  customer-managed policies declared in the file, CloudFormation `Policies` and
+  `ManagedPolicyArns`, and a user's groups. An escalation split across two policies is found;
+  an `Allow` in one policy and an unconditional `Deny` on `*` in another cancel. A policy
+  attached to no declared principal (or to one held in a variable) is judged on its own.
+- **Explicit deny.** A `Deny` (or `NotAction` deny) on `Resource: "*"` without conditions
+  removes the actions it matches; a conditional deny is not counted, since it may not apply.
+- **`NotAction`.** An `Allow` with `NotAction` grants every action not listed, and counts.
+- **Resources.** The actions count on a wildcard resource, on `NotResource`, and on the
+  principal's own ARN or its own attached customer-managed policy (self-modification:
+  `iam:UpdateAssumeRolePolicy`/`PutRolePolicy`/`AttachRolePolicy` on its own role,
+  `iam:CreatePolicyVersion` on its own policy, `iam:PutUserPolicy` on
+  `user/${aws:username}`). A grant on one other named resource (one function, one stack) is
+  what a deploy needs and does not count. `iam:CreateAccessKey` and the login-profile actions
+  on `${aws:username}` manage the caller's own credentials and do not count. AWS-managed policy
+  ARNs (`arn:aws:iam::aws:policy/*`) cannot be changed by a customer, so
+  `iam:CreatePolicyVersion`/`SetDefaultPolicyVersion` on them do not count.
+- **`iam:PassRole`** counts on an unconstrained role ARN (`*`, `role/*`). An
+  `iam:PassedToService` condition limits it to the services named: the path is open only when
+  one of them is the method's compute service (`lambda.amazonaws.com` for a new Lambda
+  function); passing to a service that cannot run the caller's code closes it.
+- **Conditions.** A condition that binds the action to things the caller does not control
+  closes the path: `aws:ResourceTag/…` or `iam:ResourceTag/…` (unless the same principal may
+  also tag that service's resources), `aws:PrincipalArn` naming another principal, and
+  `iam:PolicyARN` limiting attachments to AWS-managed policies other than
+  `AdministratorAccess`/`IAMFullAccess`. Conditions on region, time, source IP, MFA or VPC do
+  not: the caller meets them from the right place at the right time. Negated operators
+  (`StringNotEquals`) and `Null` do not close a path either.
 
 ## Why is this bad
 Each path lets the holder of a limited credential give itself more: a new default policy
-version with `*:*`, an access key for an administrator, a Lambda function running as a
-more privileged role. An approval gate in front of a credential that can escalate gates
-nothing.
+version with `*:*`, an access key for an administrator, a Lambda function or a SageMaker job
+running as a more privileged role, a shell on an instance through SSM. An approval gate in
+front of a credential that can escalate gates nothing.
 
 ## Example
 ```json
@@ -50,58 +80,359 @@ nothing.
 
 ## References
 - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
+- https://github.com/BishopFox/iam-vulnerable
 - https://pathfinding.cloud/
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 "#
 );
 
 struct Method {
     name: &'static str,
     actions: Vec<&'static str>,
+    /// Indexes into [`RELEVANT`].
+    needs: Vec<usize>,
+    /// Service principals (`lambda`) the passed role must be passable to.
+    passed_to: Vec<&'static str>,
 }
 
+/// Every action any method needs, lower-cased.
+static RELEVANT: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut all: Vec<String> = METHODS
+        .iter()
+        .flat_map(|m| m.actions.iter().map(|a| a.to_ascii_lowercase()))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+});
+
+const TABLE: &str = include_str!("../../../rules/iam/privilege-escalation.tsv");
+
 static METHODS: LazyLock<Vec<Method>> = LazyLock::new(|| {
-    include_str!("../../../rules/iam/privilege-escalation.tsv")
+    TABLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|line| {
             let mut fields = line.split('\t');
             let name = fields.next()?;
-            let actions = fields.next()?.split(',').collect();
-            Some(Method { name, actions })
+            let actions: Vec<&str> = fields.next()?.split(',').collect();
+            let passed_to = fields
+                .next()?
+                .split(',')
+                .filter(|s| *s != "-" && !s.is_empty())
+                .collect();
+            Some(Method {
+                name,
+                actions,
+                needs: Vec::new(),
+                passed_to,
+            })
+        })
+        .collect::<Vec<_>>()
+});
+
+/// The methods with their actions' indexes in [`RELEVANT`].
+static INDEXED: LazyLock<Vec<Method>> = LazyLock::new(|| {
+    METHODS
+        .iter()
+        .map(|m| Method {
+            name: m.name,
+            actions: m.actions.clone(),
+            needs: m
+                .actions
+                .iter()
+                .filter_map(|a| RELEVANT.binary_search(&a.to_ascii_lowercase()).ok())
+                .collect(),
+            passed_to: m.passed_to.clone(),
         })
         .collect()
 });
 
-/// `iam:PassRole` on any role and to any service.
-fn passrole_unbounded(statement: &Statement) -> bool {
-    let any_role = statement.not_resource
+const PASSROLE: &str = "iam:passrole";
+
+/// Actions that escalate when aimed at the principal itself.
+fn self_modifying(kind: IdentityKind, action: &str) -> bool {
+    let own: &[&str] = match kind {
+        IdentityKind::Role => &[
+            "iam:updateassumerolepolicy",
+            "iam:putrolepolicy",
+            "iam:attachrolepolicy",
+            "iam:deleterolepermissionsboundary",
+            "iam:putrolepermissionsboundary",
+        ],
+        IdentityKind::User => USER_SELF,
+        IdentityKind::Group => &["iam:putgrouppolicy", "iam:attachgrouppolicy"],
+    };
+    own.contains(&action)
+}
+
+/// What a user may do to `user/${aws:username}` that raises its own privileges.
+const USER_SELF: &[&str] = &[
+    "iam:putuserpolicy",
+    "iam:attachuserpolicy",
+    "iam:deleteuserpermissionsboundary",
+    "iam:putuserpermissionsboundary",
+];
+
+const POLICY_VERSION: &[&str] = &["iam:createpolicyversion", "iam:setdefaultpolicyversion"];
+
+/// Whether one resource value lets `action` escalate.
+fn reaches(resource: &str, action: &str, identity: Option<&Identity>) -> bool {
+    if resource.contains("${aws:username}") {
+        return USER_SELF.contains(&action);
+    }
+    if resource.contains('*') {
+        // AWS-managed policies cannot be given a new version by a customer.
+        let aws_managed = resource.starts_with("arn:aws") && resource.contains(":iam::aws:policy");
+        return !(aws_managed && POLICY_VERSION.contains(&action));
+    }
+    identity.is_some_and(|id| {
+        (self_modifying(id.kind, action) && id.is_named_by(resource))
+            || (POLICY_VERSION.contains(&action) && id.names_own_policy(resource))
+    })
+}
+
+/// `iam:PassRole` on any role.
+fn any_role(statement: &Statement) -> bool {
+    statement.not_resource
+        || statement.resources.is_empty()
         || statement
             .resources
             .iter()
-            .any(|r| r.text == "*" || r.text.ends_with(":role/*") || r.text.ends_with(":*"));
-    let bounded_service = statement
+            .any(|r| r.text == "*" || r.text.ends_with(":role/*") || r.text.ends_with(":*"))
+}
+
+/// Positive operators bind; `StringNotEquals`, `ArnNotLike` and `Null` leave the path open.
+fn binds(condition: &Condition) -> bool {
+    let op = condition.base_operator();
+    !op.contains("Not") && op != "Null"
+}
+
+/// The services an `iam:PassedToService` condition allows, `None` when unbounded.
+fn passed_to(statement: &Statement) -> Option<Vec<String>> {
+    statement
         .conditions
         .iter()
-        .any(|c| c.key.eq_ignore_ascii_case("iam:PassedToService"));
-    any_role && !bounded_service
+        .find(|c| c.key.eq_ignore_ascii_case("iam:PassedToService") && binds(c))
+        .map(|c| {
+            c.values
+                .iter()
+                .map(|v| v.text.to_ascii_lowercase())
+                .collect()
+        })
 }
 
-/// A grant on named resources (one function, one policy) is what a deploy needs; a path is
-/// open when the resource is a wildcard.
-fn any_resource(statement: &Statement) -> bool {
-    statement.not_resource
-        || statement.resources.is_empty()
-        || statement.resources.iter().any(|r| r.text.contains('*'))
+/// An `aws:PrincipalArn` value that can name this identity.
+fn names_identity(value: &str, id: &Identity) -> bool {
+    if is_templated(value) {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    let marker = format!(":{}/", id.kind.word());
+    if lower != "*" && !lower.contains(&marker) {
+        return false;
+    }
+    let last = lower.rsplit('/').next().unwrap_or(&lower);
+    actions::matches_lower(last, &id.name.to_ascii_lowercase())
 }
 
-/// Grants that only reach the caller's own user (`${aws:username}`) are self-service.
-fn self_service(statement: &Statement) -> bool {
-    !statement.resources.is_empty()
-        && statement
-            .resources
+/// AWS-managed policies that grant administration when attached.
+fn admin_policy(arn: &str) -> bool {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    name.contains('*') || name == "AdministratorAccess" || name == "IAMFullAccess"
+}
+
+/// The actions of one statement among [`RELEVANT`], each with the route to point at.
+fn relevant<'s>(statement: &'s Statement) -> Vec<(usize, &'s Route)> {
+    let mut out = Vec::new();
+    if statement.not_action {
+        let listed: Vec<String> = statement
+            .actions
             .iter()
-            .all(|r| r.text.contains("${aws:username}"))
+            .filter(|a| !is_templated(a.text))
+            .map(|a| a.text.to_ascii_lowercase())
+            .collect();
+        for (i, action) in RELEVANT.iter().enumerate() {
+            if !listed.iter().any(|p| actions::matches_lower(p, action)) {
+                out.push((i, &statement.action_route));
+            }
+        }
+        return out;
+    }
+    for value in statement.actions.iter().filter(|a| !is_templated(a.text)) {
+        let lower = value.text.to_ascii_lowercase();
+        if is_pattern(&lower) {
+            for (i, action) in RELEVANT.iter().enumerate() {
+                if actions::matches_lower(&lower, action) {
+                    out.push((i, &value.route));
+                }
+            }
+        } else if let Ok(i) = RELEVANT.binary_search(&lower) {
+            out.push((i, &value.route));
+        }
+    }
+    out
+}
+
+/// Whether the statements let the principal tag resources of `service` (so that a
+/// `ResourceTag` condition is one it can meet).
+fn can_tag(db: &Db, service: &str, statements: &[&Statement]) -> bool {
+    let tags: Vec<String> = db
+        .expand(&format!("{service}:Tag*"))
+        .iter()
+        .map(|a| a.name.to_ascii_lowercase())
+        .collect();
+    statements.iter().any(|s| {
+        s.allow
+            && s.conditions.is_empty()
+            && s.actions.iter().any(|a| {
+                let p = a.text.to_ascii_lowercase();
+                tags.iter().any(|t| actions::matches_lower(&p, t)) != s.not_action
+            })
+    })
+}
+
+/// Whether the statement's conditions leave `action` usable by the principal. `tagging`
+/// remembers [`can_tag`] per service, so a policy of many tag-bound statements stays linear.
+fn conditions_open(
+    db: &Db,
+    statement: &Statement,
+    action: &str,
+    identity: Option<&Identity>,
+    statements: &[&Statement],
+    tagging: &mut HashMap<String, bool>,
+) -> bool {
+    statement.conditions.iter().filter(|c| binds(c)).all(|c| {
+        let key = c.key.to_ascii_lowercase();
+        if key.contains(":resourcetag/") {
+            let service = action.split(':').next().unwrap_or("");
+            return *tagging
+                .entry(service.to_owned())
+                .or_insert_with(|| can_tag(db, service, statements));
+        }
+        if key == "aws:principalarn" {
+            return identity.is_none_or(|id| c.values.iter().any(|v| names_identity(v.text, id)));
+        }
+        if key == "iam:policyarn" && action.starts_with("iam:attach") {
+            return c
+                .values
+                .iter()
+                .any(|v| !v.text.contains(":iam::aws:policy/") || admin_policy(v.text));
+        }
+        true
+    })
+}
+
+/// One grant of an action: where, whether only on the principal itself, and for
+/// `iam:PassRole` the services it may go to.
+struct Grant {
+    route: Route,
+    on_self: bool,
+    services: Option<Vec<String>>,
+}
+
+/// The escalation methods a set of policies grants, each with the route of its first action.
+fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(Route, String)> {
+    let statements: Vec<&Statement> = policies
+        .iter()
+        .flat_map(|p| p.statements.iter())
+        .filter(|s| s.principals.is_empty())
+        .collect();
+    let mut grants: Vec<Vec<Grant>> = (0..RELEVANT.len()).map(|_| Vec::new()).collect();
+    let mut denied = vec![false; RELEVANT.len()];
+    let mut tagging = HashMap::new();
+    for statement in &statements {
+        let matched = relevant(statement);
+        if matched.is_empty() {
+            continue;
+        }
+        if !statement.allow {
+            if statement.conditions.is_empty() && statement.resource_is_star() {
+                for (i, _) in matched {
+                    denied[i] = true;
+                }
+            }
+            continue;
+        }
+        for (i, route) in matched {
+            // One unconditional grant of an action is all a method needs.
+            if grants[i].iter().any(|g| g.services.is_none() && !g.on_self) {
+                continue;
+            }
+            let action = RELEVANT[i].as_str();
+            let (open, on_self) = if action == PASSROLE {
+                (any_role(statement), false)
+            } else if statement.not_resource || statement.resources.is_empty() {
+                (true, false)
+            } else {
+                let wild = statement
+                    .resources
+                    .iter()
+                    .any(|r| reaches(r.text, action, None));
+                let own = !wild
+                    && statement
+                        .resources
+                        .iter()
+                        .any(|r| reaches(r.text, action, identity));
+                (wild || own, own)
+            };
+            if !open || !conditions_open(db, statement, action, identity, &statements, &mut tagging)
+            {
+                continue;
+            }
+            let services = (action == PASSROLE).then(|| passed_to(statement)).flatten();
+            grants[i].push(Grant {
+                route: route.clone(),
+                on_self,
+                services,
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for method in INDEXED.iter() {
+        if method.needs.len() != method.actions.len() {
+            continue;
+        }
+        let mut first: Option<&Grant> = None;
+        let mut on_self = false;
+        let all = method.needs.iter().all(|&i| {
+            if denied[i] {
+                return false;
+            }
+            let usable = grants[i].iter().find(|g| match &g.services {
+                None => true,
+                Some(services) => services.iter().any(|s| {
+                    is_templated(s)
+                        || method.passed_to.iter().any(|stem| {
+                            s.strip_prefix(stem)
+                                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                        })
+                }),
+            });
+            if let Some(g) = usable {
+                first.get_or_insert(g);
+                on_self |= g.on_self;
+            }
+            usable.is_some()
+        });
+        let Some(first) = first.filter(|_| all) else {
+            continue;
+        };
+        let target = if on_self { " on itself" } else { "" };
+        out.push((
+            first.route.clone(),
+            format!("`{}` ({}){target}", method.name, method.actions.join(" + ")),
+        ));
+    }
+    out
+}
+
+/// Findings at one place: the methods, and who holds them (empty: a policy on its own).
+struct Place {
+    route: Route,
+    methods: Vec<String>,
+    holders: Vec<String>,
 }
 
 impl Rule for IamPrivilegeEscalation {
@@ -109,82 +440,110 @@ impl Rule for IamPrivilegeEscalation {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
+    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in cx.policies() {
-            // Lower-cased action -> route of the value that grants it.
-            let mut granted: BTreeMap<String, Route> = BTreeMap::new();
-            let mut denied: Vec<String> = Vec::new();
-            for statement in &policy.statements {
-                if statement.not_action || !statement.principals.is_empty() {
-                    continue;
-                }
-                for value in statement.actions.iter().filter(|a| !is_templated(a.text)) {
-                    for action in db.expand(value.text) {
-                        let lower = action.name.to_ascii_lowercase();
-                        if !statement.allow {
-                            if statement.conditions.is_empty() && statement.resource_is_star() {
-                                denied.push(lower);
-                            }
-                            continue;
-                        }
-                        if self_service(statement)
-                            || !any_resource(statement)
-                            || (lower == "iam:passrole" && !passrole_unbounded(statement))
-                        {
-                            continue;
-                        }
-                        granted.entry(lower).or_insert_with(|| value.route.clone());
+        let policies = cx.policies();
+        if policies.is_empty() {
+            return;
+        }
+        let holders = principals::holders(file, policies);
+        let mut places: Vec<Place> = Vec::new();
+        let mut add = |found: Vec<(Route, String)>, holder: Option<String>| {
+            for (route, method) in found {
+                let place = match places.iter().position(|p| p.route == route) {
+                    Some(i) => &mut places[i],
+                    None => {
+                        places.push(Place {
+                            route,
+                            methods: Vec::new(),
+                            holders: Vec::new(),
+                        });
+                        let last = places.len() - 1;
+                        &mut places[last]
                     }
-                }
-            }
-            for action in &denied {
-                granted.remove(action);
-            }
-            // Methods grouped by the place that grants their first action.
-            let mut by_place: Vec<(Route, Vec<String>)> = Vec::new();
-            for method in METHODS.iter() {
-                let all = method
-                    .actions
-                    .iter()
-                    .all(|a| granted.contains_key(&a.to_ascii_lowercase()));
-                if !all {
-                    continue;
-                }
-                let Some(first) = method
-                    .actions
-                    .first()
-                    .and_then(|a| granted.get(&a.to_ascii_lowercase()))
-                else {
-                    continue;
                 };
-                let described = format!("`{}` ({})", method.name, method.actions.join(" + "));
-                match by_place.iter_mut().find(|(route, _)| route == first) {
-                    Some((_, list)) => list.push(described),
-                    None => by_place.push((first.clone(), vec![described])),
+                if !place.methods.contains(&method) {
+                    place.methods.push(method);
+                }
+                if let Some(h) = &holder
+                    && !place.holders.contains(h)
+                {
+                    place.holders.push(h.clone());
                 }
             }
-            for (route, methods) in by_place {
-                let message = if methods.len() == 1 {
-                    format!("grants the privilege-escalation path {}", methods.join(""))
+        };
+        for identity in &holders.identities {
+            if identity.policies.is_empty() {
+                continue;
+            }
+            let set: Vec<&Policy> = identity
+                .policies
+                .iter()
+                .filter_map(|&i| policies.get(i))
+                .collect();
+            let holder = format!("{} `{}`", identity.kind.word(), identity.name);
+            add(methods(db, &set, Some(identity)), Some(holder));
+        }
+        for &i in &holders.unattached {
+            if let Some(policy) = policies.get(i) {
+                add(methods(db, &[policy], None), None);
+            }
+        }
+        for place in places {
+            let held = match place.holders.as_slice() {
+                [] => String::new(),
+                [one] => format!("; held by {one}"),
+                [first, rest @ ..] => format!("; held by {first} and {} more", rest.len()),
+            };
+            let message = if place.methods.len() == 1 {
+                format!(
+                    "grants the privilege-escalation path {}{held}",
+                    place.methods[0]
+                )
+            } else {
+                let shown: Vec<&str> = place.methods.iter().take(3).map(String::as_str).collect();
+                let more = place.methods.len().saturating_sub(3);
+                let tail = if more > 0 {
+                    format!(" and {more} more")
                 } else {
-                    let shown: Vec<&str> = methods.iter().take(3).map(String::as_str).collect();
-                    let more = methods.len().saturating_sub(3);
-                    let tail = if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    };
-                    format!(
-                        "grants {} privilege-escalation paths: {}{tail}",
-                        methods.len(),
-                        shown.join(", ")
-                    )
+                    String::new()
                 };
-                cx.report(Self::META.finding(message, Location::value(route)));
+                format!(
+                    "grants {} privilege-escalation paths: {}{tail}{held}",
+                    place.methods.len(),
+                    shown.join(", ")
+                )
+            };
+            cx.report(Self::META.finding(message, Location::value(place.route)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_names_real_actions_and_a_source() {
+        let db = actions::db().unwrap();
+        assert!(INDEXED.len() >= 50, "{}", INDEXED.len());
+        for line in TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), 4, "{line}");
+            assert!(fields[3].starts_with("https://"), "{line}");
+            for action in fields[1].split(',') {
+                assert!(db.lookup(action).is_some(), "{action} is not an AWS action");
             }
+            let passes = fields[1].to_ascii_lowercase().contains(PASSROLE);
+            assert_eq!(passes, fields[2] != "-", "{line}");
+        }
+        for method in INDEXED.iter() {
+            assert_eq!(method.needs.len(), method.actions.len(), "{}", method.name);
         }
     }
 }

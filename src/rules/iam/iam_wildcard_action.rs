@@ -1,7 +1,7 @@
 //! `iam-wildcard-action`: `Action: "*"`, `service:*`, wildcards that reach write or
 //! permissions-management actions, and `NotAction` with `Allow`.
 
-use super::{actions, expanded, is_pattern, sample};
+use super::{actions, is_pattern, is_templated, sample};
 use crate::finding::{Location, Severity};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
@@ -15,14 +15,23 @@ crate::rule_meta!(
     "IAM Allow statement whose action wildcard grants write or permissions-management actions",
     r#"## What it does
 Reports `Allow` statements in IAM policies (IAM JSON, CloudFormation, Terraform `jsonencode`,
-heredocs and `aws_iam_policy_document`) whose actions are wildcards:
+heredocs and `aws_iam_policy_document`) whose action wildcards reach actions that change
+something, once per statement, naming every such wildcard:
 - `Action: "*"` (every action of every service): high;
-- `service:*`: high when the service has permissions-management actions (`iam:*`, `s3:*`),
-  else medium;
-- other wildcards (`s3:Put*`) that expand, against AWS's action table, to write or
-  permissions-management actions: medium. Wildcards that only reach read and list actions
-  are left alone;
+- wildcards (`s3:*`, `iam:Put*`) that expand, against AWS's action table, to write or
+  permissions-management actions: high when one of them is permissions management (`iam:*`,
+  `s3:Put*` with `s3:PutBucketPolicy`), else medium. Wildcards that only reach read, list or
+  tagging actions are left alone;
 - `NotAction` with `Allow`, which grants everything not listed: high.
+
+Judgements:
+- KMS cryptographic operations (`kms:Decrypt*`, `kms:GenerateDataKey*`, `kms:ReEncrypt*`,
+  `kms:Encrypt*`, `kms:Sign`) are Write in AWS's table, but they use a key and change nothing:
+  they do not count.
+- AWS's default KMS key policy statement (the account's `root` with `kms:*`) is not a
+  finding: it hands the key over to the account's IAM policies and grants no one anything.
+- Actions the same policy denies outright (a `Deny` of `iam:*` on `*` without conditions) are
+  not counted as granted.
 
 ## Why is this bad
 A credential minted for a deploy can do whatever its policy allows. A wildcard grants
@@ -43,6 +52,7 @@ credential into an administrator.
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
 - https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+- https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
 "#
 );
 
@@ -56,7 +66,13 @@ impl Rule for IamWildcardAction {
             return;
         };
         for policy in cx.policies() {
+            let denies = policy.unconditional_denies();
+            let denied = |name: &str| denies.iter().any(|d| actions::matches_lower(d, name));
+            let everything_denied = denies.iter().any(|d| d == "*" || d == "*:*");
             for statement in policy.statements.iter().filter(|s| s.allow) {
+                if statement.is_default_key_policy() || everything_denied {
+                    continue;
+                }
                 if statement.not_action {
                     let listed = statement.actions.len();
                     cx.report(
@@ -69,67 +85,96 @@ impl Rule for IamWildcardAction {
                     );
                     continue;
                 }
-                for (value, matched) in expanded(db, statement) {
-                    if !is_pattern(value.text) {
-                        continue;
-                    }
+                // The statement's wildcards that change something, with how much.
+                let mut wildcards: Vec<&str> = Vec::new();
+                let mut first = None;
+                let mut all = false;
+                // Permissions management first, so the sample shows the worst.
+                let mut names: Vec<&str> = Vec::new();
+                let mut writes: Vec<&str> = Vec::new();
+                let mut permissions = false;
+                for value in statement.actions.iter().filter(|a| !is_templated(a.text)) {
                     let text = value.text;
-                    let location = Location::value(value.route.clone());
+                    if !is_pattern(text) {
+                        continue;
+                    }
                     if text == "*" || text == "*:*" {
-                        cx.report(Self::META.finding(
-                            format!(
-                                "`{text}` grants all {} actions of every AWS service",
-                                db.len()
-                            ),
-                            location,
-                        ));
+                        // Never expanded: every action, whatever a partial deny removes.
+                        all = true;
+                        wildcards.push(text);
+                        first.get_or_insert(value);
                         continue;
                     }
-                    let mutating: Vec<&str> = matched
-                        .iter()
-                        .filter(|a| a.access.is_mutating())
-                        .map(|a| a.name.as_str())
-                        .collect();
-                    if mutating.is_empty() {
-                        continue;
+                    let mut reaches = false;
+                    for action in db.expand(text) {
+                        if action.changes_something() && !denied(action.lower()) {
+                            reaches = true;
+                            if action.access == actions::Access::Permissions {
+                                permissions = true;
+                                names.push(action.name.as_str());
+                            } else {
+                                writes.push(action.name.as_str());
+                            }
+                        }
                     }
-                    let permissions = matched
-                        .iter()
-                        .any(|a| a.access == actions::Access::Permissions);
-                    if let Some(service) = text.strip_suffix(":*") {
-                        let severity = if permissions {
-                            Severity::High
-                        } else {
-                            Severity::Medium
-                        };
-                        cx.report(
-                            Self::META
-                                .finding(
-                                    format!(
-                                        "`{text}` grants all {} `{service}` actions, {} of them write or permissions management",
-                                        matched.len(),
-                                        mutating.len()
-                                    ),
-                                    location,
-                                )
-                                .severity(severity),
-                        );
-                        continue;
+                    if reaches {
+                        wildcards.push(text);
+                        first.get_or_insert(value);
                     }
-                    cx.report(
-                        Self::META
-                            .finding(
-                                format!(
-                                    "`{text}` expands to {} write or permissions-management {}: {}",
-                                    mutating.len(),
-                                    super::plural(mutating.len(), "action"),
-                                    sample(&mutating, 3)
-                                ),
-                                location,
-                            )
-                            .severity(Severity::Medium),
-                    );
                 }
+                let Some(first) = first else {
+                    continue;
+                };
+                for list in [&mut names, &mut writes] {
+                    list.sort_unstable();
+                    list.dedup();
+                }
+                names.append(&mut writes);
+                let listed = sample(&wildcards, 4);
+                let (message, severity) = if all {
+                    let others = if wildcards.len() > 1 {
+                        format!(" (with {listed})")
+                    } else {
+                        String::new()
+                    };
+                    (
+                        format!(
+                            "`*` grants all {} actions of every AWS service{others}",
+                            db.len()
+                        ),
+                        Severity::High,
+                    )
+                } else {
+                    let verb = if wildcards.len() == 1 {
+                        "expands"
+                    } else {
+                        "expand"
+                    };
+                    let severity = if permissions {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    };
+                    let worst = if permissions {
+                        "write and permissions-management"
+                    } else {
+                        "write"
+                    };
+                    (
+                        format!(
+                            "{listed} {verb} to {} {worst} {}: {}",
+                            names.len(),
+                            super::plural(names.len(), "action"),
+                            sample(&names, 3)
+                        ),
+                        severity,
+                    )
+                };
+                cx.report(
+                    Self::META
+                        .finding(message, Location::value(first.route.clone()))
+                        .severity(severity),
+                );
             }
         }
     }

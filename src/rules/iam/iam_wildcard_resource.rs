@@ -19,7 +19,11 @@ permissions-management actions which AWS lets you scope to a resource ARN (accor
 Service Authorization Reference). Actions that only work on `*` (`ecr:GetAuthorizationToken`,
 `s3:ListAllMyBuckets`) and read/list actions are not reported. Permissions-management actions
 make it high. Statements with a `Principal` (resource policies, trust policies) are skipped:
-there `*` means the resource the policy is attached to.
+there `*` means the resource the policy is attached to. One finding per statement. Actions
+the same policy denies outright (`Deny` on `*` without conditions) are not counted, nor are
+KMS cryptographic operations (`kms:Decrypt`, `kms:GenerateDataKey`), which AWS classes as
+Write but which use a key and change nothing. A tag condition (`aws:ResourceTag/…`,
+`aws:RequestTag/…`, not negated) scopes `*` to the tagged resources and is not reported.
 
 ## Why is this bad
 `s3:PutObject` on `*` lets a deploy credential overwrite every bucket in the account, not
@@ -42,6 +46,18 @@ from reaching everything else.
 "#
 );
 
+/// A tag condition (`aws:ResourceTag/…`, `aws:RequestTag/…`) scopes `Resource: "*"` to the
+/// tagged resources, as AWS's own controller policies do; a negated one (`StringNotEquals`)
+/// or `Null` = `true` leaves every other resource open and does not.
+fn tag_scoped(statement: &crate::model::iam::Statement) -> bool {
+    statement.conditions.iter().any(|c| {
+        let key = c.key.to_ascii_lowercase();
+        (key.contains(":resourcetag/") || key.contains(":requesttag/"))
+            && !c.base_operator().contains("Not")
+            && !(c.base_operator() == "Null" && c.values.iter().any(|v| v.text == "true"))
+    })
+}
+
 impl Rule for IamWildcardResource {
     fn meta(&self) -> &'static RuleMeta {
         Self::META
@@ -52,11 +68,13 @@ impl Rule for IamWildcardResource {
             return;
         };
         for policy in cx.policies() {
+            let denies = policy.unconditional_denies();
             for statement in &policy.statements {
                 if !statement.allow
                     || statement.not_action
                     || !statement.principals.is_empty()
                     || !statement.resource_is_star()
+                    || tag_scoped(statement)
                 {
                     continue;
                 }
@@ -64,7 +82,12 @@ impl Rule for IamWildcardResource {
                 let mut permissions = false;
                 for (_, matched) in expanded(db, statement) {
                     for action in matched {
-                        if action.access.is_mutating() && action.scoped {
+                        if action.changes_something()
+                            && action.scoped
+                            && !denies
+                                .iter()
+                                .any(|d| actions::matches_lower(d, action.lower()))
+                        {
                             permissions |= action.access == actions::Access::Permissions;
                             names.push(action.name.as_str());
                         }

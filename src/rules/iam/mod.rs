@@ -17,9 +17,14 @@ pub fn is_pattern(text: &str) -> bool {
     text.contains(['*', '?'])
 }
 
-/// Values that Terraform or CloudFormation fill in later (`${var.x}`, `!Ref`) are not judged.
+/// Values that Terraform or CloudFormation fill in later (`${var.x}`, `!Ref`) are not judged,
+/// nor Terraform expressions left unevaluated (`concat(["s3:GetObject"], …)`, a conditional):
+/// no action or ARN holds a parenthesis, a quote or a blank.
 pub fn is_templated(text: &str) -> bool {
-    text.contains("${") || text.contains("var.") || text.contains("local.")
+    text.contains("${")
+        || text.contains("var.")
+        || text.contains("local.")
+        || text.contains(['(', '"', ' '])
 }
 
 /// Each action value of a statement with the table entries it stands for.
