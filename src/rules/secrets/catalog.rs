@@ -12,6 +12,7 @@ use super::checks::Placeholders;
 
 const PATTERNS_TOML: &str = include_str!("../../../rules/secrets/patterns.toml");
 const CONTEXT_TOML: &str = include_str!("../../../rules/secrets/context.toml");
+const PUBLIC_TOML: &str = include_str!("../../../rules/secrets/public.toml");
 
 /// Literal that starts a PEM private key block.
 pub const PEM_KEYWORD: &str = "-----BEGIN";
@@ -68,10 +69,51 @@ struct ValuesSpec {
     placeholder_values: Vec<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicFile {
+    value: Vec<PublicEntry>,
+    prefix: Vec<PublicEntry>,
+    name: Vec<PublicEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicEntry {
+    #[serde(alias = "prefix")]
+    value: String,
+    /// Why the value is public; required, read only by people.
+    #[allow(dead_code)]
+    why: String,
+}
+
+/// Values public by design (`public.toml`).
+pub struct Public {
+    values: Vec<String>,
+    prefixes: Vec<String>,
+    /// Lower-case name prefixes.
+    names: Vec<String>,
+}
+
+impl Public {
+    pub fn value(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value)
+            || self.prefixes.iter().any(|p| value.starts_with(p.as_str()))
+    }
+
+    pub fn name(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        let lower = lower.trim_start_matches(['-', '$', '"', '\'']);
+        self.names.iter().any(|p| lower.starts_with(p.as_str()))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Validator {
     GithubCrc32,
     Jwt,
+    /// Base64 of a PEM private key block (`LS0tLS1CRUdJTi…`): it must decode to one.
+    Base64Pem,
 }
 
 /// One token format.
@@ -117,13 +159,14 @@ pub struct Catalog {
     pub patterns: Vec<Pattern>,
     pub names: Names,
     pub values: Values,
+    pub public: Public,
     pub automaton: AhoCorasick,
     /// By automaton pattern index.
     pub triggers: Vec<Trigger>,
 }
 
 static CATALOG: LazyLock<Result<Catalog, String>> =
-    LazyLock::new(|| Catalog::parse(PATTERNS_TOML, CONTEXT_TOML));
+    LazyLock::new(|| Catalog::parse(PATTERNS_TOML, CONTEXT_TOML, PUBLIC_TOML));
 
 /// The embedded catalog; an error only if the embedded data is broken (a test guards that).
 pub fn catalog() -> Result<&'static Catalog, &'static str> {
@@ -135,7 +178,13 @@ fn lower(words: Vec<String>) -> Vec<String> {
 }
 
 impl Catalog {
-    pub fn parse(patterns_toml: &str, context_toml: &str) -> Result<Self, String> {
+    pub fn parse(
+        patterns_toml: &str,
+        context_toml: &str,
+        public_toml: &str,
+    ) -> Result<Self, String> {
+        let public: PublicFile =
+            toml::from_str(public_toml).map_err(|e| format!("public.toml: {e}"))?;
         let file: PatternFile =
             toml::from_str(patterns_toml).map_err(|e| format!("patterns.toml: {e}"))?;
         let context: ContextFile =
@@ -153,6 +202,7 @@ impl Catalog {
                 None => None,
                 Some("github-crc32") => Some(Validator::GithubCrc32),
                 Some("jwt") => Some(Validator::Jwt),
+                Some("base64-pem") => Some(Validator::Base64Pem),
                 Some(other) => {
                     return Err(format!(
                         "patterns.toml: pattern `{}`: unknown validator `{other}`",
@@ -213,6 +263,15 @@ impl Catalog {
                     values: lower(values.placeholder_values),
                 },
             },
+            public: Public {
+                values: public.value.into_iter().map(|e| e.value).collect(),
+                prefixes: public.prefix.into_iter().map(|e| e.value).collect(),
+                names: public
+                    .name
+                    .into_iter()
+                    .map(|e| e.value.to_ascii_lowercase())
+                    .collect(),
+            },
             automaton,
             triggers,
         })
@@ -246,9 +305,9 @@ mod tests {
 
     #[test]
     fn bad_data_is_an_error_not_a_panic() {
-        assert!(Catalog::parse("[[pattern]]\nid = 1", CONTEXT_TOML).is_err());
+        assert!(Catalog::parse("[[pattern]]\nid = 1", CONTEXT_TOML, PUBLIC_TOML).is_err());
         let bad_regex =
             "[[pattern]]\nid = \"x\"\nkind = \"x\"\nkeywords = [\"x\"]\nregex = \"(\"\n";
-        assert!(Catalog::parse(bad_regex, CONTEXT_TOML).is_err());
+        assert!(Catalog::parse(bad_regex, CONTEXT_TOML, PUBLIC_TOML).is_err());
     }
 }
