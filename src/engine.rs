@@ -645,12 +645,19 @@ fn resolve(file: &SourceFile, repo: &RepoContext, draft: Draft, config: &Config)
             })
         })
         .collect();
-    let fingerprint = finding::fingerprint(
-        draft.rule,
-        &primary_file.path,
-        &draft.primary,
-        &draft.message,
-    );
+    // A quoted fragment (a command line) may hold a secret: the fingerprint hashes it masked.
+    let masked;
+    let named = match &draft.primary.feature {
+        finding::Feature::Fragment(text) => {
+            masked = finding::Location {
+                feature: finding::Feature::Fragment(rules::secrets::redact(text, &[])),
+                ..draft.primary.clone()
+            };
+            &masked
+        }
+        _ => &draft.primary,
+    };
+    let fingerprint = finding::fingerprint(draft.rule, &primary_file.path, named, &draft.message);
     Finding {
         rule: draft.rule,
         severity: config
