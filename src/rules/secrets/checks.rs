@@ -130,49 +130,94 @@ pub fn base64_pem_ok(text: &str) -> bool {
 }
 
 /// A value a person made up rather than a generator: dictionary-like words with at most a
-/// few digits and symbols after them (`secret123`, `MyPickles1`, `Test1234!`), words joined
-/// by separators (`ghp_test_123`, `X-Auth-Token`, `my-dev-token-2`), keyboard runs
-/// (`qwerty`, `asdf`, `1qaz2wsx`) and values of three or four distinct characters repeated.
+/// few digits and symbols (`secret123`, `MyPickles1`, `Testing!123`, `Very(!)Secure`),
+/// words joined by separators (`ghp_test_123`, `X-Auth-Token`, `accounts-pwd`), the same
+/// in leetspeak (`Pass@word1`, `P@55w3rd`, `Sup3rS3cur3_P4ssw0rd`), keyboard runs
+/// (`qwerty`, `1qaz2wsx`), runs of one character (`AAAAbbbb-cccc-…`), values of four or
+/// fewer distinct characters, and values that say they are not a key (`…-notAKey-…`).
 pub fn made_up(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     const KEYBOARD: [&str; 8] = [
         "qwert", "asdf", "zxcv", "1qaz", "qazwsx", "poiuy", "lkjh", "yxcv",
     ];
-    if KEYBOARD.iter().any(|k| lower.contains(k)) {
+    const NOT_A_KEY: [&str; 6] = [
+        "notakey",
+        "not-a-key",
+        "not_a_key",
+        "notreal",
+        "notasecret",
+        "nottherealone",
+    ];
+    if KEYBOARD.iter().chain(&NOT_A_KEY).any(|k| lower.contains(k)) {
         return true;
     }
-    let mut distinct: Vec<u8> = value.bytes().collect();
+    let bytes = value.as_bytes();
+    if bytes.windows(4).any(|w| w.iter().all(|b| *b == w[0])) {
+        return true;
+    }
+    let mut distinct: Vec<u8> = bytes.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() <= 4 {
         return true;
     }
-    let parts: Vec<&str> = value
-        .split(['_', '-', '.', ':', '/'])
-        .filter(|p| !p.is_empty())
+    let leet: String = value
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' | '@' => 'a',
+            '5' | '$' => 's',
+            '7' => 't',
+            other => other,
+        })
         .collect();
-    // Among separated parts, a short one (`ghp`, `v2`, `dev`) is a prefix or a tag.
-    parts
-        .iter()
-        .all(|part| (parts.len() > 1 && part.len() <= 3) || wordlike(part))
+    // A long phrase of words is a passphrase someone chose as a key (`SecretKeyOfDoom…`).
+    value.len() < PASSPHRASE && (words_and_numbers(value) || words_and_numbers(&leet))
 }
 
-/// A word, or camelCase words, with at most four digits and two symbols after them; or a
-/// short number.
+/// From this length on, a value of words is a passphrase, not a filler.
+const PASSPHRASE: usize = 32;
+
+/// Whether a value is only words (camelCase or not) and short numbers, with a few symbols.
+fn words_and_numbers(value: &str) -> bool {
+    let symbols = value.bytes().filter(|b| !b.is_ascii_alphanumeric()).count();
+    let parts: Vec<&str> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let separated = parts.len() > 1
+        && value
+            .bytes()
+            .any(|b| matches!(b, b'-' | b'_' | b'.' | b':' | b'/'));
+    if parts.is_empty() || (symbols > 3 && !separated) {
+        return false;
+    }
+    // Among separated parts, a short one (`ghp`, `v2`, `pwd`) is a prefix or a tag.
+    parts
+        .iter()
+        .all(|part| (separated && part.len() <= 3) || wordlike(part))
+}
+
+/// A word, or camelCase words, with at most four digits after them; or a short number.
 fn wordlike(part: &str) -> bool {
     let letters_end = part
         .find(|c: char| !c.is_ascii_alphabetic())
         .unwrap_or(part.len());
     let (letters, tail) = part.split_at(letters_end);
-    let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = &tail[digits..];
-    if digits > 4 || rest.len() > 2 || rest.bytes().any(|b| b.is_ascii_alphanumeric()) {
+    if tail.len() > 4 || tail.bytes().any(|b| !b.is_ascii_digit()) {
         return false;
     }
     if letters.is_empty() {
-        return digits > 0 || !rest.is_empty();
+        return !tail.is_empty();
     }
-    humps(letters).iter().all(|hump| {
+    let humps = humps(letters);
+    // Words have at most one hump of one or two letters (`MyPickles`, `pAssword`).
+    if humps.iter().filter(|h| h.len() <= 2).count() > 1 {
+        return false;
+    }
+    humps.iter().all(|hump| {
         hump.len() <= 2
             || hump.bytes().any(|b| {
                 matches!(
@@ -183,7 +228,7 @@ fn wordlike(part: &str) -> bool {
     })
 }
 
-/// A run of four consonants: rare in words, common in random letters.
+/// A run of five consonants: rare in words, common in random letters.
 fn consonant_cluster(word: &str) -> bool {
     let mut run = 0;
     for b in word.bytes() {
@@ -194,7 +239,7 @@ fn consonant_cluster(word: &str) -> bool {
             run = 0;
         } else {
             run += 1;
-            if run >= 4 {
+            if run >= 5 {
                 return true;
             }
         }
@@ -313,7 +358,8 @@ fn one_repeated_char(value: &str) -> bool {
 /// a variable, a template, a function call.
 pub fn is_reference(value: &str) -> bool {
     let v = value.trim();
-    if v.starts_with('$') || v.starts_with('%') && v.ends_with('%') && v.len() > 2 {
+    let unquoted = v.trim_start_matches(['\'', '"']);
+    if unquoted.starts_with('$') || v.starts_with('%') && v.ends_with('%') && v.len() > 2 {
         return true;
     }
     const MARKERS: [&str; 10] = ["${", "{{", "}}", "$(", "%(", "#{", "<%", "%{", "[[", "]]"];

@@ -29,7 +29,8 @@ pub fn find(path: &str, text: &str) -> Vec<Hit> {
     }
 }
 
-/// Minified or built JavaScript and CSS: read for token formats only, never by name.
+/// Minified or built JavaScript and CSS, and translation catalogs: read for token formats
+/// only, never by name.
 fn is_bundle(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
@@ -48,6 +49,10 @@ fn is_bundle(path: &str) -> bool {
                 || name.ends_with(".css"))
         || lower.starts_with("dist/")
         || lower.contains("/dist/")
+        // Translation catalogs: `"form.password": "Contraseña"` is a label, not a secret.
+        || lower.split('/').rev().skip(1).any(|folder| {
+            matches!(folder, "locale" | "locales" | "translations" | "i18n" | "lang" | "l10n")
+        })
 }
 
 /// What replaces a secret in printed text: its public format prefix, if any, and stars.

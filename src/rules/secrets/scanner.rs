@@ -331,7 +331,9 @@ fn uri_password(
     let rejected = password.len() < 4
         || password == user
         || checks::is_reference(password)
-        || catalog.values.placeholders.matches(password);
+        || catalog.values.placeholders.matches(password)
+        || checks::made_up(password)
+        || password.contains('%') && password.len() < 16;
     if rejected {
         return;
     }
@@ -442,7 +444,13 @@ fn judge_value(
 ) -> Option<&'static str> {
     let rules = &catalog.values;
     let length = value.chars().count();
-    if length < rules.min_length || value.len() > 1024 || value.contains(char::is_whitespace) {
+    // Credentials are ASCII; a value with other letters is prose (a translated label).
+    if length < rules.min_length
+        || value.len() > 1024
+        || value.contains(char::is_whitespace)
+        || !value.is_ascii()
+        || is_uuid(value)
+    {
         return None;
     }
     if checks::is_reference(value) || rules.placeholders.matches(value) {
@@ -487,6 +495,16 @@ fn judge_value(
         return None;
     }
     (checks::entropy(value) >= rules.entropy).then_some(kind)
+}
+
+/// `8-4-4-4-12` hex: an identifier (a request, key or tenant id), not a credential.
+fn is_uuid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// How many of lower case, upper case, digits and other characters a value mixes.
