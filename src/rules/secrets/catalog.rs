@@ -40,6 +40,9 @@ struct PatternSpec {
     prefix: usize,
     #[serde(default)]
     judge: bool,
+    /// A made-up example of the format, which the pattern must find (a test checks it).
+    #[serde(default)]
+    sample: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +132,8 @@ pub struct Pattern {
     pub prefix: usize,
     /// Whether the secret must also pass the checks for values found by name.
     pub judge: bool,
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub sample: Option<String>,
 }
 
 /// Which names make their value a candidate; see `context.toml`.
@@ -221,6 +226,7 @@ impl Catalog {
                 triggers.push(Trigger::Pattern(index));
             }
             patterns.push(Pattern {
+                sample: spec.sample,
                 id: spec.id,
                 kind: spec.kind,
                 regex,
@@ -301,6 +307,44 @@ mod tests {
                 pattern.id
             );
         }
+    }
+
+    #[test]
+    fn every_sample_is_found_by_its_own_pattern() {
+        let catalog = catalog().unwrap();
+        let mut checked = 0;
+        for pattern in &catalog.patterns {
+            let Some(sample) = &pattern.sample else {
+                continue;
+            };
+            let text = format!("value: {sample}\n");
+            let hits = super::super::scanner::scan(
+                catalog,
+                &text,
+                super::super::assign::Syntax::Text,
+                false,
+            );
+            assert!(
+                hits.iter().any(|h| h.detector == pattern.id),
+                "{}: {hits:?}",
+                pattern.id
+            );
+            // Word boundaries: glued to a longer word, it is not the token.
+            let glued = format!("value: x{sample}x\n");
+            let hits = super::super::scanner::scan(
+                catalog,
+                &glued,
+                super::super::assign::Syntax::Text,
+                false,
+            );
+            assert!(
+                !hits.iter().any(|h| h.detector == pattern.id),
+                "{} matches inside a word",
+                pattern.id
+            );
+            checked += 1;
+        }
+        assert!(checked >= 25, "{checked} samples");
     }
 
     #[test]
