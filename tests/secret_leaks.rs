@@ -201,3 +201,58 @@ fn fingerprints_and_messages_hold_no_hash_of_the_secret() {
     assert_eq!(first, second);
     assert!(!text.contains("sha256:"), "{text}");
 }
+
+#[test]
+fn allow_markers_test_paths_and_rule_ignores() {
+    let repo = Repo::new();
+    let line = "DB_PASSWORD=Zq8!vN3#pL2w";
+    repo.write(
+        "deploy/prod.env",
+        format!("{line} # pragma: allowlist secret\nAPI_TOKEN=Xk9#mP2qLw7!r # trufflehog:ignore\n{line}\n"),
+    );
+    repo.write("tests/fixtures/app.env", format!("{line}\n"));
+    repo.write("vendor-config/app.env", format!("{line}\n"));
+    let (_, report) = repo.check_json(&[]);
+    let found: Vec<(String, u64, String, String)> = support::findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == "hardcoded-secret")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // The two marked lines are suppressed; the unmarked third is not.
+    let prod: Vec<_> = found.iter().filter(|f| f.0 == "deploy/prod.env").collect();
+    assert_eq!(prod.len(), 1, "{found:?}");
+    assert_eq!((prod[0].1, prod[0].2.as_str()), (3, "high"));
+    // Test code: low, and the message says so.
+    let fixture = found
+        .iter()
+        .find(|f| f.0 == "tests/fixtures/app.env")
+        .expect("the fixture's secret is reported");
+    assert_eq!(fixture.2, "low");
+    assert!(fixture.3.ends_with("in test code"), "{}", fixture.3);
+
+    // `rules.<id>.ignore` drops the rule's findings under those paths, and only there.
+    repo.write(
+        "tollgate.yml",
+        "rules:\n  hardcoded-secret:\n    ignore: [\"vendor-config/**\", \"tests/**\"]\n",
+    );
+    let (_, report) = repo.check_json(&[]);
+    let paths: Vec<&str> = support::findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == "hardcoded-secret")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["deploy/prod.env"], "{report:#}");
+    repo.write(
+        "tollgate.yml",
+        "rules:\n  hardcoded-secret:\n    ignore: \"not a list\"\n",
+    );
+    let output = repo.check(&["--format", "json"]);
+    assert_eq!(support::code(&output), 2, "a bad setting is an error");
+}
