@@ -332,7 +332,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 config,
                 ..CheckOptions::default()
             });
-            let written = emit(&crate::paths::render(&found, format), output.as_deref());
+            // Labels quote the repository's text (commands, environment names): never a secret.
+            let rendered = rules::secrets::redact(&crate::paths::render(&found, format), &[]);
+            let written = emit(&rendered, output.as_deref());
+            let mut errors = errors;
+            engine::redact_errors(&mut errors);
             for error in &errors {
                 say(&error.path, &error.message);
             }

@@ -621,6 +621,7 @@ fn check_repository(options: &CheckOptions) -> Report {
             b.rule,
         ))
     });
+    redact_errors(&mut errors);
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     // A broken `tollgate.yml` is both the config and a scanned document; report it once, with
     // the config loader's message (pushed first, and the sort is stable).
@@ -897,6 +898,7 @@ fn check_file_with<'a>(
         repo,
         drafts: Vec::new(),
         iam,
+        secrets: OnceCell::new(),
     };
     match file.kind {
         // Plain text (scripts, `.env`, unrecognised YAML) has no document view.
@@ -925,6 +927,12 @@ fn check_file_with<'a>(
         rule.check_text(&mut cx, file);
     }
     let drafts = std::mem::take(&mut cx.drafts);
+    if !drafts.is_empty() {
+        cx.secrets();
+    }
+    let secrets = cx.secrets.take().unwrap_or_default();
+    let mut drafts = drafts;
+    shield(file, repo, &secrets, &mut drafts);
     let suppressions = suppress::scan(file);
     // A finding may sit in another file (a trust policy reached from a workflow job): the
     // suppression that counts is the one beside it, in that file.
@@ -932,6 +940,7 @@ fn check_file_with<'a>(
     let mut findings: Vec<Finding> = drafts
         .into_iter()
         .map(|draft| resolve(file, repo, draft, config))
+        .filter(|finding| !config.rule_ignores(finding.rule, &finding.region.path))
         .filter(|finding| {
             if finding.region.path == file.path {
                 return !suppressions.suppresses(finding);
@@ -957,6 +966,60 @@ fn check_file_with<'a>(
     }
     dedupe(&mut findings);
     findings
+}
+
+/// No output may show a secret, whichever rule found the line and whatever became of the
+/// `hardcoded-secret` finding there (off, suppressed, baselined): every finding carries the
+/// secret spans of the file it points into, which code frames mask, and its messages are
+/// redacted of those secrets and of any other the detector sees in them.
+/// Done on drafts, so that fingerprints never hash a secret either.
+fn shield(
+    file: &SourceFile,
+    repo: &RepoContext,
+    secrets: &[rules::secrets::Hit],
+    drafts: &mut [Draft],
+) {
+    let mut elsewhere: HashMap<String, Vec<rules::secrets::Hit>> = HashMap::new();
+    for finding in drafts {
+        let other = finding
+            .primary
+            .path
+            .as_deref()
+            .filter(|path| *path != file.path)
+            .map(|path| repo.file(path));
+        let (text, hits) = if other.is_none() {
+            (file.text.as_str(), secrets)
+        } else if let Some(Some(other)) = other {
+            let hits = elsewhere
+                .entry(other.path.clone())
+                .or_insert_with(|| rules::secrets::find(&other.path, &other.text));
+            (other.text.as_str(), hits.as_slice())
+        } else {
+            (file.text.as_str(), &[][..])
+        };
+        let known: Vec<&str> = hits
+            .iter()
+            .filter_map(|hit| text.get(hit.secret.start..hit.secret.end))
+            .collect();
+        for hit in hits {
+            if !finding.sensitive.contains(&hit.secret) {
+                finding.sensitive.push(hit.secret);
+            }
+        }
+        finding.message = rules::secrets::redact(&finding.message, &known);
+        for related in &mut finding.related {
+            if let Some(label) = &related.label {
+                related.label = Some(rules::secrets::redact(label, &known));
+            }
+        }
+    }
+}
+
+/// Errors quote what they could not read (`invalid policy "…"`): never a secret.
+pub fn redact_errors(errors: &mut [FileError]) {
+    for error in errors {
+        error.message = rules::secrets::redact(&error.message, &[]);
+    }
 }
 
 /// Resolves a draft's locations: a location naming another file is resolved in that file,
@@ -988,12 +1051,19 @@ fn resolve(file: &SourceFile, repo: &RepoContext, draft: Draft, config: &Config)
             })
         })
         .collect();
-    let fingerprint = finding::fingerprint(
-        draft.rule,
-        &primary_file.path,
-        &draft.primary,
-        &draft.message,
-    );
+    // A quoted fragment (a command line) may hold a secret: the fingerprint hashes it masked.
+    let masked;
+    let named = match &draft.primary.feature {
+        finding::Feature::Fragment(text) => {
+            masked = finding::Location {
+                feature: finding::Feature::Fragment(rules::secrets::redact(text, &[])),
+                ..draft.primary.clone()
+            };
+            &masked
+        }
+        _ => &draft.primary,
+    };
+    let fingerprint = finding::fingerprint(draft.rule, &primary_file.path, named, &draft.message);
     Finding {
         rule: draft.rule,
         severity: config

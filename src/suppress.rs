@@ -31,10 +31,30 @@ pub struct Suppressions {
     /// Lines (first, last) a suppression covers beyond its own line and the next: a job's,
     /// or the whole workflow's; with the line of the comment.
     scopes: Vec<(usize, usize, usize)>,
+    /// Other scanners' allow-markers, by line: each suppresses `hardcoded-secret` on its own
+    /// line, with the marker as the reason (a migration aid, see the rule's docs).
+    markers: HashMap<usize, &'static str>,
 }
+
+/// Allow-markers of gitleaks, detect-secrets and trufflehog, honoured for `hardcoded-secret`.
+pub const SECRET_MARKERS: [&str; 3] = [
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+    "trufflehog:ignore",
+];
+
+/// The rule other scanners' allow-markers apply to.
+const MARKED_RULE: &str = "hardcoded-secret";
 
 pub fn scan(file: &SourceFile) -> Suppressions {
     let mut suppressions = Suppressions::default();
+    if SECRET_MARKERS.iter().any(|m| file.text.contains(m)) {
+        for (index, line) in file.text.lines().enumerate() {
+            if let Some(marker) = SECRET_MARKERS.iter().find(|m| line.contains(*m)) {
+                suppressions.markers.insert(index + 1, marker);
+            }
+        }
+    }
     // Cheap test first: almost no file has any.
     if !file.text.contains("tollgate:") {
         return suppressions;
@@ -136,8 +156,20 @@ impl Suppressions {
     }
 
     pub fn suppresses(&self, finding: &Finding) -> bool {
-        self.applying(finding.region.line, finding.rule)
-            .is_some_and(|s| !s.reason.is_empty())
+        self.reason(finding).is_some()
+    }
+
+    /// Why a finding is suppressed: the reason given, or the allow-marker on its line.
+    pub fn reason(&self, finding: &Finding) -> Option<&str> {
+        if let Some(s) = self
+            .applying(finding.region.line, finding.rule)
+            .filter(|s| !s.reason.is_empty())
+        {
+            return Some(&s.reason);
+        }
+        (finding.rule == MARKED_RULE)
+            .then(|| self.markers.get(&finding.region.line).copied())
+            .flatten()
     }
 
     /// Whether a job or workflow suppression in file `path` covers a finding that lies in

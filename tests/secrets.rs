@@ -144,7 +144,8 @@ fn secret_probes(report: &Report) -> Vec<String> {
             .split('`')
             .find_map(|part| part.strip_suffix('…'))
             .unwrap_or("");
-        for span in &finding.sensitive {
+        // A finding's own secret comes first; the file's others follow, for code frames.
+        for span in finding.sensitive.iter().take(1) {
             let secret: String = file.text[span.start..span.end]
                 .chars()
                 .filter(|c| !c.is_whitespace() && !matches!(c, '"' | ',' | '\''))

@@ -122,6 +122,8 @@ pub struct BreakGlass {
 pub struct RuleSetting {
     pub enabled: Option<bool>,
     pub severity: Option<Severity>,
+    /// `ignore: [globs]`: the rule's findings under these paths are dropped.
+    pub ignore: Option<GlobSet>,
 }
 
 /// The validated configuration every rule reads.
@@ -168,6 +170,14 @@ impl Config {
 
     pub fn severity_override(&self, id: &str) -> Option<Severity> {
         self.rules.get(id).and_then(|s| s.severity)
+    }
+
+    /// Whether `rules.<id>.ignore` drops the rule's findings at this display path.
+    pub fn rule_ignores(&self, id: &str, path: &str) -> bool {
+        self.rules
+            .get(id)
+            .and_then(|s| s.ignore.as_ref())
+            .is_some_and(|globs| globs.is_match(path))
     }
 
     /// Whether an environment name counts as production: by the configured globs, or by
@@ -361,16 +371,7 @@ pub fn parse(text: &str, display: &str) -> (Config, Vec<FileError>) {
                     .collect();
             }
             "ignore" => {
-                let mut builder = GlobSetBuilder::new();
-                for (pattern, node) in string_list(value, key, &mut problems) {
-                    match Glob::new(&pattern) {
-                        Ok(glob) => {
-                            builder.add(glob);
-                        }
-                        Err(e) => problems.at(node, &format!("invalid glob: {e}")),
-                    }
-                }
-                config.ignore = builder.build().unwrap_or_else(|_| GlobSet::empty());
+                config.ignore = glob_set(string_list(value, key, &mut problems), &mut problems);
             }
             "environments" => read_environments(value, &mut config, &mut problems),
             "oidc_subject" => match value.as_str() {
@@ -426,6 +427,20 @@ fn string_list<'n>(node: &'n Node, key: &str, problems: &mut Problems) -> Vec<(S
         .collect()
 }
 
+/// Path globs, each checked; a bad one is a problem at its node and is left out.
+fn glob_set(patterns: Vec<(String, &Node)>, problems: &mut Problems) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for (pattern, node) in patterns {
+        match Glob::new(&pattern) {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            Err(e) => problems.at(node, &format!("invalid glob: {e}")),
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
 fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
     // `rules:` with only comments under it is an empty setting, not a mistake.
     if node.as_str() == Some("") {
@@ -475,11 +490,19 @@ fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
                             problems.at(setting_value, "severity must be high, medium, low or info")
                         }
                     },
+                    "ignore" => {
+                        setting.ignore = Some(glob_set(
+                            string_list(setting_value, "ignore", problems),
+                            problems,
+                        ));
+                    }
                     other => {
                         let key_node = value.entry(other).map_or(setting_value, |e| &e.key);
                         problems.at(
                             key_node,
-                            &format!("unknown rule setting `{other}` (known: enabled, severity)"),
+                            &format!(
+                                "unknown rule setting `{other}` (known: enabled, severity, ignore)"
+                            ),
                         );
                     }
                 }

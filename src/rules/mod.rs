@@ -65,6 +65,8 @@ pub struct Cx<'a> {
     pub drafts: Vec<Draft>,
     /// The file's IAM policies, read once for all the IAM rules (see [`Cx::policies`]).
     pub iam: &'a std::cell::OnceCell<Vec<crate::model::iam::Policy<'a>>>,
+    /// The secrets in the file, found once for the secret rule and for masking every output.
+    pub secrets: std::cell::OnceCell<Vec<secrets::Hit>>,
 }
 
 impl<'a> Cx<'a> {
@@ -72,6 +74,12 @@ impl<'a> Cx<'a> {
     pub fn policies(&self) -> &'a [crate::model::iam::Policy<'a>] {
         self.iam
             .get_or_init(|| crate::model::iam::policies(self.file))
+    }
+
+    /// Every secret the detector sees in the file (see [`secrets::find`]).
+    pub fn secrets(&self) -> &[secrets::Hit] {
+        self.secrets
+            .get_or_init(|| secrets::find(&self.file.path, &self.file.text))
     }
 
     pub fn report(&mut self, draft: Draft) {

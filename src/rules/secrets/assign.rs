@@ -16,8 +16,21 @@ pub enum Syntax {
     Hcl,
     Shell,
     Ini,
+    /// Makefiles: `NAME = value`, `:=`, `::=`, `:::=`, `?=`, `+=`, blanks allowed.
+    Make,
+    /// A programming language known by its extension: only a quoted string is a literal;
+    /// a bare word is an identifier, a type or an expression.
     Code,
+    /// Anything else (notes, logs, unknown configs): bare words count as in a config file.
+    Text,
 }
+
+/// Extensions of programming languages, whose literals are quoted.
+const CODE_EXTENSIONS: [&str; 40] = [
+    "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "py", "go", "java", "kt", "kts", "cs",
+    "fs", "vb", "rb", "php", "rs", "swift", "scala", "groovy", "gradle", "c", "h", "cc", "cpp",
+    "hpp", "m", "dart", "lua", "pl", "pm", "r", "ex", "exs", "clj", "vue", "svelte", "ps1",
+];
 
 pub fn syntax_of(path: &str, text: &str) -> Syntax {
     if text.starts_with("#!") && !path.ends_with(".py") && !path.ends_with(".rb") {
@@ -28,24 +41,24 @@ pub fn syntax_of(path: &str, text: &str) -> Syntax {
     if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") || name == ".envrc" {
         return Syntax::Shell;
     }
-    if name.starts_with("dockerfile")
-        || name.starts_with("containerfile")
-        || name == "makefile"
-        || name == "gnumakefile"
-    {
+    if name.starts_with("dockerfile") || name.starts_with("containerfile") {
         return Syntax::Shell;
+    }
+    if name == "makefile" || name == "gnumakefile" || matches!(ext, "mk" | "mak") {
+        return Syntax::Make;
+    }
+    if CODE_EXTENSIONS.contains(&ext) {
+        return Syntax::Code;
     }
     match ext {
         "yml" | "yaml" => Syntax::Yaml,
         "json" | "jsonc" | "json5" | "ipynb" | "tfstate" => Syntax::Json,
         "tf" | "hcl" | "tfvars" | "nomad" | "policy" => Syntax::Hcl,
-        "sh" | "bash" | "zsh" | "ksh" | "ash" | "mk" | "bashrc" | "profile" | "zshrc" => {
-            Syntax::Shell
-        }
+        "sh" | "bash" | "zsh" | "ksh" | "ash" | "bashrc" | "profile" | "zshrc" => Syntax::Shell,
         "ini" | "cfg" | "conf" | "properties" | "npmrc" | "pypirc" | "cnf" | "editorconfig" => {
             Syntax::Ini
         }
-        _ => Syntax::Code,
+        _ => Syntax::Text,
     }
 }
 
@@ -71,6 +84,14 @@ pub fn name_around(bytes: &[u8], at: usize, end: usize) -> Span {
     let mut start = at;
     while start > 0 && at - start < MAX_NAME && is_name_byte(bytes[start - 1]) {
         start -= 1;
+    }
+    // `\npassword = …` (a config written into a JSON string): the `n` is the escape's.
+    if start < at
+        && start > 0
+        && bytes[start - 1] == b'\\'
+        && matches!(bytes[start], b'n' | b't' | b'r')
+    {
+        start += 1;
     }
     let mut stop = end;
     while stop < bytes.len() && stop - end < MAX_NAME && is_name_byte(bytes[stop]) {
@@ -106,12 +127,19 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
         return None;
     }
     let before = name.start.checked_sub(1).map(|i| bytes[i]);
-    // `$NAME`, `${NAME}`, `%NAME%`: a use of the variable, not its definition.
-    if matches!(before, Some(b'$' | b'%')) {
+    // `$NAME`, `${NAME}`, `%NAME%`: a use of the variable, not its definition; but in code
+    // (PHP, Perl) `$password = "…"` defines it.
+    let sigil = before == Some(b'$') && syntax == Syntax::Code;
+    if !sigil && matches!(before, Some(b'$' | b'%')) {
         return None;
     }
     if before == Some(b'{') && name.start >= 2 && bytes[name.start - 2] == b'$' {
         return None;
+    }
+    if syntax == Syntax::Yaml
+        && let Some(assignment) = name_value_pair(bytes, name)
+    {
+        return Some(assignment);
     }
     // XML element: `<password>value</password>`.
     if before == Some(b'<') && bytes.get(name.end) == Some(&b'>') {
@@ -139,17 +167,44 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             return None;
         }
         name_quoted = true;
+        if !escaped && let Some(assignment) = argument_pair(bytes, name, at) {
+            return Some(assignment);
+        }
     } else if bytes.get(at) == Some(&b']') {
         return None;
     }
+    if syntax == Syntax::Make && !name_quoted {
+        return make_assignment(bytes, name, at);
+    }
+    let syntax = if syntax == Syntax::Make {
+        Syntax::Shell
+    } else {
+        syntax
+    };
+    if syntax == Syntax::Code && !name_quoted {
+        at = skip_type(bytes, at);
+    }
     let spaced = matches!(bytes.get(at), Some(b' ' | b'\t'));
     at = skip_blanks(bytes, at);
+    // A line of a config written into a string: `"[db]\npassword = hunter2\n"`.
+    let string_line = name.start >= 2 && &bytes[name.start - 2..name.start] == b"\\n";
+    if string_line && matches!(bytes.get(at), Some(b'=' | b':')) {
+        let value_at = skip_blanks(bytes, at + 1);
+        let value = word(bytes, value_at, b"\\\"'\r\n ");
+        return (value.end > value.start).then_some(Assignment {
+            name,
+            value,
+            quoted: true,
+        });
+    }
     let flag = bytes[name.start] == b'-' && !matches!(syntax, Syntax::Json | Syntax::Hcl);
     let (op, width) = match (bytes.get(at), bytes.get(at + 1)) {
         (Some(b':'), Some(b'=')) => (Op::Walrus, 2),
         (Some(b'='), Some(b'>')) => (Op::Arrow, 2),
         (Some(b'='), Some(b'=' | b'~')) => return None,
         (Some(b'='), _) => (Op::Equals, 1),
+        // PHP's `$password .= "…"`.
+        (Some(b'.'), Some(b'=')) if sigil => (Op::Equals, 2),
         // YAML needs a blank after the colon; JSON (even minified) has a quoted name.
         (Some(b':'), next)
             if name_quoted || matches!(next, None | Some(b' ' | b'\t' | b'\r' | b'\n')) =>
@@ -158,7 +213,7 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
         }
         // `token:abc` in notes and logs, but not `https://…` or `a::b`.
         (Some(b':'), Some(next))
-            if syntax == Syntax::Code && !spaced && !matches!(next, b'/' | b':') =>
+            if syntax == Syntax::Text && !spaced && !matches!(next, b'/' | b':') =>
         {
             (Op::Colon, 1)
         }
@@ -187,6 +242,9 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             Some(v) => (v, true),
             None => (rest_of_line(bytes, value_at, &[" #", " ;", "\t#"]), false),
         },
+        (Syntax::Code, Op::Walrus | Op::Flag | Op::Equals | Op::Colon) => {
+            quoted_value.map(|v| (v, true))?
+        }
         (_, Op::Walrus | Op::Flag) => match quoted_value {
             Some(v) => (v, true),
             None => shell_word()?,
@@ -205,7 +263,7 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             Some(v) => (v, true),
             None => (word(bytes, value_at, CODE_STOPS), false),
         },
-        (Syntax::Code, Op::Equals) => match quoted_value {
+        (Syntax::Text | Syntax::Make, Op::Equals) => match quoted_value {
             Some(v) => (v, true),
             // `KEY=value` flags and Makefile/Dockerfile lines.
             None if !spaced && !name_quoted => shell_word()?,
@@ -215,7 +273,7 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             }
             None => return None,
         },
-        (Syntax::Code, Op::Colon) => match quoted_value {
+        (Syntax::Text | Syntax::Make, Op::Colon) => match quoted_value {
             Some(v) => (v, true),
             // `password: abc` at the start of a line reads as YAML in docs and configs.
             None if !name_quoted && (!spaced || line_starts_with_name(bytes, name.start)) => {
@@ -230,6 +288,135 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
         value,
         quoted,
     })
+}
+
+/// `- name: DB_PASSWORD` and `value: "…"` on the next line (Kubernetes env lists, compose,
+/// many Helm charts): the value of the pair whose `name` is secret-like.
+fn name_value_pair(bytes: &[u8], name: Span) -> Option<Assignment> {
+    let line_start = bytes[..name.start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let head = std::str::from_utf8(&bytes[line_start..name.start]).ok()?;
+    let key = head.trim_start().trim_start_matches("- ").trim_end();
+    let key = key.trim_end_matches(['"', '\'']).trim_end();
+    if key != "name:" {
+        return None;
+    }
+    let mut after = name.end;
+    if matches!(bytes.get(after), Some(b'"' | b'\'')) {
+        after += 1;
+    }
+    let after = skip_blanks(bytes, after);
+    if !matches!(bytes.get(after), None | Some(b'\n' | b'\r')) {
+        return None;
+    }
+    let next_start = bytes[after..].iter().position(|&b| b == b'\n')? + after + 1;
+    let indent_at = skip_blanks(bytes, next_start);
+    let rest = &bytes[indent_at..];
+    if !rest.starts_with(b"value:") {
+        return None;
+    }
+    let value_at = skip_blanks(bytes, indent_at + "value:".len());
+    let (value, quoted) = match quoted(bytes, value_at) {
+        Some(v) => (v, true),
+        None => (yaml_plain(bytes, value_at)?, false),
+    };
+    (value.end > value.start).then_some(Assignment {
+        name,
+        value,
+        quoted,
+    })
+}
+
+/// `setProperty("db.password", "…")`, `put("apiKey", "…")`, `os.environ.setdefault(…)`, and
+/// XML's `key="Password" value="…"`: a quoted secret-like name, then its quoted value.
+/// `after` is just past the name's closing quote.
+fn argument_pair(bytes: &[u8], name: Span, after: usize) -> Option<Assignment> {
+    let open = name.start.checked_sub(1)?;
+    let mut before = open;
+    while before > 0 && matches!(bytes[before - 1], b' ' | b'\t') {
+        before -= 1;
+    }
+    let lead = before.checked_sub(1).map(|i| bytes[i]);
+    let next = skip_blanks(bytes, after);
+    let value_at = match lead {
+        Some(b'(') if bytes.get(next) == Some(&b',') => skip_blanks(bytes, next + 1),
+        Some(b'=') => {
+            let attribute = bytes[..before - 1]
+                .rsplit(|b| !b.is_ascii_alphanumeric())
+                .next()
+                .unwrap_or(b"");
+            let keyed = [b"key".as_slice(), b"name"]
+                .iter()
+                .any(|k| attribute.eq_ignore_ascii_case(k));
+            if !keyed || !bytes[next..].starts_with(b"value=") {
+                return None;
+            }
+            next + "value=".len()
+        }
+        _ => return None,
+    };
+    let value = quoted(bytes, value_at)?;
+    (value.end > value.start).then_some(Assignment {
+        name,
+        value,
+        quoted: true,
+    })
+}
+
+/// A Makefile variable: `NAME = value`, `:=`, `::=`, `:::=`, `?=`, `+=`, up to a comment.
+fn make_assignment(bytes: &[u8], name: Span, at: usize) -> Option<Assignment> {
+    if !line_starts_with_name(bytes, name.start) {
+        return None;
+    }
+    let at = skip_blanks(bytes, at);
+    let rest = &bytes[at..];
+    let width = [":::=", "::=", ":=", "?=", "+=", "="]
+        .iter()
+        .find(|op| rest.starts_with(op.as_bytes()))?
+        .len();
+    if rest.starts_with(b"==") {
+        return None;
+    }
+    let value_at = skip_blanks(bytes, at + width);
+    let (value, quoted_value) = match quoted(bytes, value_at) {
+        Some(v) => (v, true),
+        None => (rest_of_line(bytes, value_at, &[" #", "\t#"]), false),
+    };
+    (value.end > value.start).then_some(Assignment {
+        name,
+        value,
+        quoted: quoted_value,
+    })
+}
+
+/// Past a type annotation between a name and its `=`: `password: string = …` (TypeScript),
+/// `var password string = …` (Go), `apiKey: String = …` (Kotlin).
+fn skip_type(bytes: &[u8], at: usize) -> usize {
+    let mut j = skip_blanks(bytes, at);
+    let colon = bytes.get(j) == Some(&b':');
+    if colon {
+        j = skip_blanks(bytes, j + 1);
+    } else if j == at {
+        return at;
+    }
+    let type_start = j;
+    while j < bytes.len()
+        && j - type_start < 64
+        && (bytes[j].is_ascii_alphanumeric() || b"_.<>&*[]?".contains(&bytes[j]))
+    {
+        j += 1;
+    }
+    if j == type_start {
+        return at;
+    }
+    let k = skip_blanks(bytes, j);
+    if bytes.get(k) == Some(&b'=') && !matches!(bytes.get(k + 1), Some(b'=' | b'>')) {
+        k
+    } else {
+        at
+    }
 }
 
 /// Stops of a shell word.
@@ -491,7 +678,7 @@ mod tests {
             (
                 "password = get_password()\n",
                 "password",
-                Syntax::Code,
+                Syntax::Text,
                 None,
             ),
             (
@@ -499,6 +686,67 @@ mod tests {
                 "password",
                 Syntax::Code,
                 Some("password=abc"),
+            ),
+            (
+                "var dbPassword string = \"q7Rt9xKz2Lm4\"\n",
+                "Password",
+                Syntax::Code,
+                Some("dbPassword=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "  apiKey: string = 'q7Rt9xKz2Lm4';\n",
+                "Key",
+                Syntax::Code,
+                Some("apiKey=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "  PrivateKey = orgKeys.PrivateKey;\n",
+                "PrivateKey",
+                Syntax::Code,
+                None,
+            ),
+            ("  APIKEY: NonEmptyString,\n", "APIKEY", Syntax::Code, None),
+            (
+                "$db_password .= \"q7Rt9xKz2Lm4\";\n",
+                "password",
+                Syntax::Code,
+                Some("db_password=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "System.setProperty(\"db.password\", \"q7Rt9xKz2Lm4\");\n",
+                "password",
+                Syntax::Code,
+                Some("db.password=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "<add key=\"ApiKey\" value=\"q7Rt9xKz2Lm4\" />\n",
+                "Key",
+                Syntax::Text,
+                Some("ApiKey=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "{\"cfg\": \"[db]\\npassword = q7Rt9xKz2Lm4\\n\"}",
+                "password",
+                Syntax::Json,
+                Some("password=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "API_TOKEN ::= q7Rt9xKz2Lm4 # ci\n",
+                "TOKEN",
+                Syntax::Make,
+                Some("API_TOKEN=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "API_TOKEN ?= q7Rt9xKz2Lm4\n",
+                "TOKEN",
+                Syntax::Make,
+                Some("API_TOKEN=q7Rt9xKz2Lm4"),
+            ),
+            (
+                "        - name: DB_PASSWORD\n          value: \"q7Rt9xKz2Lm4\"\n",
+                "PASSWORD",
+                Syntax::Yaml,
+                Some("DB_PASSWORD=q7Rt9xKz2Lm4"),
             ),
         ];
         for (text, keyword, syntax, want) in cases {
@@ -532,6 +780,8 @@ mod tests {
             syntax_of("app.py", "#!/usr/bin/env python3\n"),
             Syntax::Code
         );
+        assert_eq!(syntax_of("Makefile", ""), Syntax::Make);
+        assert_eq!(syntax_of("notes.txt", ""), Syntax::Text);
         assert_eq!(syntax_of("bin/deploy", "#!/bin/sh\n"), Syntax::Shell);
     }
 }

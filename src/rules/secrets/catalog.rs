@@ -12,6 +12,7 @@ use super::checks::Placeholders;
 
 const PATTERNS_TOML: &str = include_str!("../../../rules/secrets/patterns.toml");
 const CONTEXT_TOML: &str = include_str!("../../../rules/secrets/context.toml");
+const PUBLIC_TOML: &str = include_str!("../../../rules/secrets/public.toml");
 
 /// Literal that starts a PEM private key block.
 pub const PEM_KEYWORD: &str = "-----BEGIN";
@@ -39,6 +40,9 @@ struct PatternSpec {
     prefix: usize,
     #[serde(default)]
     judge: bool,
+    /// A made-up example of the format, which the pattern must find (a test checks it).
+    #[serde(default)]
+    sample: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,10 +72,51 @@ struct ValuesSpec {
     placeholder_values: Vec<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicFile {
+    value: Vec<PublicEntry>,
+    prefix: Vec<PublicEntry>,
+    name: Vec<PublicEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicEntry {
+    #[serde(alias = "prefix")]
+    value: String,
+    /// Why the value is public; required, read only by people.
+    #[allow(dead_code)]
+    why: String,
+}
+
+/// Values public by design (`public.toml`).
+pub struct Public {
+    values: Vec<String>,
+    prefixes: Vec<String>,
+    /// Lower-case name prefixes.
+    names: Vec<String>,
+}
+
+impl Public {
+    pub fn value(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value)
+            || self.prefixes.iter().any(|p| value.starts_with(p.as_str()))
+    }
+
+    pub fn name(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        let lower = lower.trim_start_matches(['-', '$', '"', '\'']);
+        self.names.iter().any(|p| lower.starts_with(p.as_str()))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Validator {
     GithubCrc32,
     Jwt,
+    /// Base64 of a PEM private key block (`LS0tLS1CRUdJTi…`): it must decode to one.
+    Base64Pem,
 }
 
 /// One token format.
@@ -87,6 +132,8 @@ pub struct Pattern {
     pub prefix: usize,
     /// Whether the secret must also pass the checks for values found by name.
     pub judge: bool,
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub sample: Option<String>,
 }
 
 /// Which names make their value a candidate; see `context.toml`.
@@ -117,13 +164,14 @@ pub struct Catalog {
     pub patterns: Vec<Pattern>,
     pub names: Names,
     pub values: Values,
+    pub public: Public,
     pub automaton: AhoCorasick,
     /// By automaton pattern index.
     pub triggers: Vec<Trigger>,
 }
 
 static CATALOG: LazyLock<Result<Catalog, String>> =
-    LazyLock::new(|| Catalog::parse(PATTERNS_TOML, CONTEXT_TOML));
+    LazyLock::new(|| Catalog::parse(PATTERNS_TOML, CONTEXT_TOML, PUBLIC_TOML));
 
 /// The embedded catalog; an error only if the embedded data is broken (a test guards that).
 pub fn catalog() -> Result<&'static Catalog, &'static str> {
@@ -135,7 +183,13 @@ fn lower(words: Vec<String>) -> Vec<String> {
 }
 
 impl Catalog {
-    pub fn parse(patterns_toml: &str, context_toml: &str) -> Result<Self, String> {
+    pub fn parse(
+        patterns_toml: &str,
+        context_toml: &str,
+        public_toml: &str,
+    ) -> Result<Self, String> {
+        let public: PublicFile =
+            toml::from_str(public_toml).map_err(|e| format!("public.toml: {e}"))?;
         let file: PatternFile =
             toml::from_str(patterns_toml).map_err(|e| format!("patterns.toml: {e}"))?;
         let context: ContextFile =
@@ -153,6 +207,7 @@ impl Catalog {
                 None => None,
                 Some("github-crc32") => Some(Validator::GithubCrc32),
                 Some("jwt") => Some(Validator::Jwt),
+                Some("base64-pem") => Some(Validator::Base64Pem),
                 Some(other) => {
                     return Err(format!(
                         "patterns.toml: pattern `{}`: unknown validator `{other}`",
@@ -171,6 +226,7 @@ impl Catalog {
                 triggers.push(Trigger::Pattern(index));
             }
             patterns.push(Pattern {
+                sample: spec.sample,
                 id: spec.id,
                 kind: spec.kind,
                 regex,
@@ -213,6 +269,15 @@ impl Catalog {
                     values: lower(values.placeholder_values),
                 },
             },
+            public: Public {
+                values: public.value.into_iter().map(|e| e.value).collect(),
+                prefixes: public.prefix.into_iter().map(|e| e.value).collect(),
+                names: public
+                    .name
+                    .into_iter()
+                    .map(|e| e.value.to_ascii_lowercase())
+                    .collect(),
+            },
             automaton,
             triggers,
         })
@@ -245,10 +310,48 @@ mod tests {
     }
 
     #[test]
+    fn every_sample_is_found_by_its_own_pattern() {
+        let catalog = catalog().unwrap();
+        let mut checked = 0;
+        for pattern in &catalog.patterns {
+            let Some(sample) = &pattern.sample else {
+                continue;
+            };
+            let text = format!("value: {sample}\n");
+            let hits = super::super::scanner::scan(
+                catalog,
+                &text,
+                super::super::assign::Syntax::Text,
+                false,
+            );
+            assert!(
+                hits.iter().any(|h| h.detector == pattern.id),
+                "{}: {hits:?}",
+                pattern.id
+            );
+            // Word boundaries: glued to a longer word, it is not the token.
+            let glued = format!("value: x{sample}x\n");
+            let hits = super::super::scanner::scan(
+                catalog,
+                &glued,
+                super::super::assign::Syntax::Text,
+                false,
+            );
+            assert!(
+                !hits.iter().any(|h| h.detector == pattern.id),
+                "{} matches inside a word",
+                pattern.id
+            );
+            checked += 1;
+        }
+        assert!(checked >= 25, "{checked} samples");
+    }
+
+    #[test]
     fn bad_data_is_an_error_not_a_panic() {
-        assert!(Catalog::parse("[[pattern]]\nid = 1", CONTEXT_TOML).is_err());
+        assert!(Catalog::parse("[[pattern]]\nid = 1", CONTEXT_TOML, PUBLIC_TOML).is_err());
         let bad_regex =
             "[[pattern]]\nid = \"x\"\nkind = \"x\"\nkeywords = [\"x\"]\nregex = \"(\"\n";
-        assert!(Catalog::parse(bad_regex, CONTEXT_TOML).is_err());
+        assert!(Catalog::parse(bad_regex, CONTEXT_TOML, PUBLIC_TOML).is_err());
     }
 }

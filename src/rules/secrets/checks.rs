@@ -118,6 +118,159 @@ pub fn jwt_ok(token: &str) -> bool {
     text.trim_start().starts_with('{') && text.contains("\"alg\"")
 }
 
+/// `LS0tLS1CRUdJTi…`: base64 that decodes to a PEM private key block (not an encrypted one).
+pub fn base64_pem_ok(text: &str) -> bool {
+    let Some(decoded) = base64_decode(text) else {
+        return false;
+    };
+    let decoded = String::from_utf8_lossy(&decoded);
+    decoded.starts_with("-----BEGIN")
+        && decoded.contains("PRIVATE KEY-----")
+        && !decoded.contains("ENCRYPTED")
+}
+
+/// A value a person made up rather than a generator: dictionary-like words with at most a
+/// few digits and symbols (`secret123`, `MyPickles1`, `Testing!123`, `Very(!)Secure`),
+/// words joined by separators (`ghp_test_123`, `X-Auth-Token`, `accounts-pwd`), the same
+/// in leetspeak (`Pass@word1`, `P@55w3rd`, `Sup3rS3cur3_P4ssw0rd`), keyboard runs
+/// (`qwerty`, `1qaz2wsx`), runs of one character (`AAAAbbbb-cccc-…`), values of four or
+/// fewer distinct characters, and values that say they are not a key (`…-notAKey-…`).
+pub fn made_up(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    const KEYBOARD: [&str; 8] = [
+        "qwert", "asdf", "zxcv", "1qaz", "qazwsx", "poiuy", "lkjh", "yxcv",
+    ];
+    const NOT_A_KEY: [&str; 6] = [
+        "notakey",
+        "not-a-key",
+        "not_a_key",
+        "notreal",
+        "notasecret",
+        "nottherealone",
+    ];
+    if KEYBOARD.iter().chain(&NOT_A_KEY).any(|k| lower.contains(k)) {
+        return true;
+    }
+    let bytes = value.as_bytes();
+    if bytes.windows(4).any(|w| w.iter().all(|b| *b == w[0])) {
+        return true;
+    }
+    let mut distinct: Vec<u8> = bytes.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() <= 4 {
+        return true;
+    }
+    let leet: String = value
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' | '@' => 'a',
+            '5' | '$' => 's',
+            '7' => 't',
+            other => other,
+        })
+        .collect();
+    // A long phrase of words is a passphrase someone chose as a key (`SecretKeyOfDoom…`).
+    value.len() < PASSPHRASE && (words_and_numbers(value) || words_and_numbers(&leet))
+}
+
+/// From this length on, a value of words is a passphrase, not a filler.
+const PASSPHRASE: usize = 32;
+
+/// Whether a value is only words (camelCase or not) and short numbers, with a few symbols.
+fn words_and_numbers(value: &str) -> bool {
+    let symbols = value.bytes().filter(|b| !b.is_ascii_alphanumeric()).count();
+    let parts: Vec<&str> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let separated = parts.len() > 1
+        && value
+            .bytes()
+            .any(|b| matches!(b, b'-' | b'_' | b'.' | b':' | b'/'));
+    if parts.is_empty() || (symbols > 3 && !separated) {
+        return false;
+    }
+    // Among separated parts, a short one (`ghp`, `v2`, `pwd`) is a prefix or a tag.
+    parts
+        .iter()
+        .all(|part| (separated && part.len() <= 3) || wordlike(part))
+}
+
+/// A word, or camelCase words, with at most four digits after them; or a short number.
+fn wordlike(part: &str) -> bool {
+    let letters_end = part
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(part.len());
+    let (letters, tail) = part.split_at(letters_end);
+    if tail.len() > 4 || tail.bytes().any(|b| !b.is_ascii_digit()) {
+        return false;
+    }
+    if letters.is_empty() {
+        return !tail.is_empty();
+    }
+    let humps = humps(letters);
+    // Words have at most one hump of one or two letters (`MyPickles`, `pAssword`).
+    if humps.iter().filter(|h| h.len() <= 2).count() > 1 {
+        return false;
+    }
+    humps.iter().all(|hump| {
+        hump.len() <= 2
+            || hump.bytes().any(|b| {
+                matches!(
+                    b.to_ascii_lowercase(),
+                    b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+                )
+            }) && !consonant_cluster(hump)
+    })
+}
+
+/// A run of five consonants: rare in words, common in random letters.
+fn consonant_cluster(word: &str) -> bool {
+    let mut run = 0;
+    for b in word.bytes() {
+        if matches!(
+            b.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        ) {
+            run = 0;
+        } else {
+            run += 1;
+            if run >= 5 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// camelCase humps of a run of letters: `MyPickles` is `My`, `Pickles`; `ABCToken` is `ABC`,
+/// `Token`; all lower or all upper is one hump. A random mix of cases gives many short humps.
+fn humps(letters: &str) -> Vec<&str> {
+    let b = letters.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..b.len() {
+        let boundary = b[i].is_ascii_uppercase()
+            && (b[i - 1].is_ascii_lowercase()
+                || (b[i - 1].is_ascii_uppercase()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_lowercase)));
+        if boundary {
+            out.push(&letters[start..i]);
+            start = i;
+        }
+    }
+    out.push(&letters[start..]);
+    // A random mix of cases has humps of one letter: not words.
+    if out.len() > 3 && out.iter().filter(|h| h.len() <= 2).count() * 2 >= out.len() {
+        return vec![letters, "zzzz"];
+    }
+    out
+}
+
 /// Placeholder lists, lower-case.
 pub struct Placeholders {
     pub substrings: Vec<String>,
@@ -205,7 +358,8 @@ fn one_repeated_char(value: &str) -> bool {
 /// a variable, a template, a function call.
 pub fn is_reference(value: &str) -> bool {
     let v = value.trim();
-    if v.starts_with('$') || v.starts_with('%') && v.ends_with('%') && v.len() > 2 {
+    let unquoted = v.trim_start_matches(['\'', '"']);
+    if unquoted.starts_with('$') || v.starts_with('%') && v.ends_with('%') && v.len() > 2 {
         return true;
     }
     const MARKERS: [&str; 10] = ["${", "{{", "}}", "$(", "%(", "#{", "<%", "%{", "[[", "]]"];
@@ -234,8 +388,18 @@ pub fn is_reference(value: &str) -> bool {
             return true;
         }
     }
-    // CloudFormation intrinsics and Ansible vault tags.
-    v.starts_with("!Ref")
+    // `secret/data/ci:token`, `kv/prod#password`: a path and a key in a secret store.
+    let store_path = v.contains('/')
+        && v.contains([':', '#'])
+        && !v.contains("://")
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:#-".contains(&b));
+    if store_path {
+        return true;
+    }
+    // YAML tags (`!Ref x`, `!store.get x`, `!vault |`), CloudFormation intrinsics, Ansible.
+    v.starts_with('!') && v.len() > 1 && v.as_bytes()[1].is_ascii_alphabetic()
+        || v.starts_with("!Ref")
         || v.starts_with("!Sub")
         || v.starts_with("!GetAtt")
         || v.starts_with("!ImportValue")
@@ -283,6 +447,35 @@ mod tests {
         }
         for value in ["yzoWB2kfXXxxxtQfj", "OhXxxxtQfj", "q7Rt9!xKz2Lm4Pw8"] {
             assert!(!placeholders.matches(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn made_up_values() {
+        for value in [
+            "secret123",
+            "MyPickles1",
+            "test1234",
+            "admin123",
+            "supersecrettoken",
+            "ghp_test_123",
+            "X-Auth-Token",
+            "Qwerty!23",
+            "abababab",
+            "Summer2024!",
+            "my-dev-token-2",
+        ] {
+            assert!(made_up(value), "{value}");
+        }
+        for value in [
+            "hR4#kq9Lw2xZ-t7Vb",
+            "q7Rt9xKz2Lm4Pw8",
+            "Xk9#mP2qLw7!",
+            "wJalrXUtnFEMIK7MDENGbPxRfiCY",
+            "aB3dE5gH7jK9",
+            "zT8vW2nQ",
+        ] {
+            assert!(!made_up(value), "{value}");
         }
     }
 

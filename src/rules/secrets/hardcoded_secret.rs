@@ -2,15 +2,11 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
-
 use crate::finding::{Location, Severity};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
-use super::assign::syntax_of;
-use super::catalog::catalog;
-use super::scanner::{self, Hit};
+use super::scanner::Hit;
 
 pub struct HardcodedSecret;
 
@@ -43,10 +39,19 @@ Values that only point at a secret are never reported: `${{ secrets.X }}`, `${va
 `$VAR`, `$(command)`, `vault(…)`, YAML block indicators (`secrets: |`), and placeholders
 (`…EXAMPLE`, `changeme`, `xxxx…`, `<your-token>`, `REPLACE_ME`, `dummy`, …).
 
-Messages never contain the secret: they give its kind, at most a public format prefix
-(`ghp_…`), its length and a hash (`sha256:` and the first 12 hex digits of the SHA-256 of a
-fixed label and the value), which tells two findings of the same secret apart from two of
-different ones. Code frames in the human output show the secret's characters as `*`.
+Credential material in test, fixture or example code (`test/`, `tests/`, `testdata/`,
+`fixtures/`, `__tests__/`, `examples/`, `*_test.go`, `*.spec.ts`, …) is reported at `low`,
+and the message says it is in test code; everywhere else at `high`. To drop the rule's
+findings under some paths altogether, list globs under `rules.hardcoded-secret.ignore` in
+`tollgate.yml` (any rule takes this setting).
+
+Nothing any output prints contains the secret. Messages give its kind, at most a public
+format prefix (`ghp_…`) and its length; code frames show its characters as `*`. This holds
+for every rule's output, not only this one's: a message of another rule that quotes the
+line, or an error that quotes a value, has the secret masked, and code frames mask it
+whether this rule is on, suppressed or baselined. Fingerprints (and so baselines) hold no
+hash of the secret, which a dictionary would reverse for a weak password: a finding is named
+by the rule, the file, what found it, the name it is assigned to and its occurrence there.
 
 ## Why is this bad
 A secret in a repository is readable by everyone who can read the repository, its forks, its
@@ -85,6 +90,11 @@ known findings, record them with `tollgate baseline --output .tollgate-baseline.
 that is not a secret (a test fixture) can be suppressed on its line with
 `# tollgate: ignore[hardcoded-secret] reason`.
 
+As a migration aid, other scanners' allow-markers are honoured on their own line:
+`gitleaks:allow` (gitleaks), `pragma: allowlist secret` (detect-secrets) and
+`trufflehog:ignore` (trufflehog) suppress this rule there, with the marker as the reason.
+Prefer tollgate's own comment in new code, since it names the rule and says why.
+
 ## References
 - GitHub, "Behind GitHub's new authentication token formats": https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/
 - AWS IAM unique identifier prefixes: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
@@ -103,68 +113,122 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_text(&self, cx: &mut Cx, file: &SourceFile) {
-        // The catalogue is embedded and tested; a broken one finds nothing rather than panics.
-        let Ok(catalog) = catalog() else {
-            return;
-        };
-        let hits = scanner::scan(catalog, &file.text, syntax_of(&file.path, &file.text));
-        // The same secret twice in a file is two findings with distinct, stable fingerprints.
-        let mut occurrences: HashMap<(String, String), usize> = HashMap::new();
+        let hits = cx.secrets().to_vec();
+        let in_tests = is_test_path(&file.path);
+        // The same kind of secret under the same name twice in a file is two findings with
+        // distinct, stable fingerprints.
+        let mut occurrences: HashMap<(String, Option<String>), usize> = HashMap::new();
         for hit in hits {
-            let material = hit
-                .material
-                .as_deref()
-                .unwrap_or_else(|| file.slice(hit.secret));
-            let digest = digest(material);
+            let length = match hit.material.as_deref() {
+                Some(material) => material.chars().count(),
+                None => file.slice(hit.secret).chars().count(),
+            };
+            let prefix = file
+                .slice(hit.secret)
+                .get(..hit.prefix)
+                .unwrap_or("")
+                .to_string();
             let occurrence = occurrences
-                .entry((hit.detector.clone(), digest.clone()))
+                .entry((hit.detector.clone(), hit.name.clone()))
                 .or_insert(0);
             *occurrence += 1;
-            let identity = format!("{}:{digest}:{occurrence}", hit.detector);
-            let message = message(&hit, material, &digest);
+            // No part of the secret, not even a hash of it: a hash of a weak password is
+            // reversed by hashing a dictionary. The place names the finding instead.
+            let identity = format!(
+                "{}:{}:{occurrence}",
+                hit.detector,
+                hit.name.as_deref().unwrap_or("")
+            );
+            let mut message = message(&hit, &prefix, length);
+            let mut draft_severity = Self::META.severity;
+            if in_tests {
+                message.push_str(" in test code");
+                draft_severity = Severity::Low;
+            }
             cx.report(
                 Self::META
                     .finding(message, Location::span(hit.span, identity))
+                    .severity(draft_severity)
                     .sensitive(hit.secret),
             );
         }
     }
 }
 
-/// A short hash of the secret: enough to tell secrets apart and to find the same one
-/// elsewhere, not enough to recover it unless it is weak enough to guess.
-fn digest(material: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"tollgate hardcoded-secret v1\0");
-    hasher.update(material.as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Test, fixture and example code: its credentials are usually fakes, reported at `low`.
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    const FOLDERS: [&str; 12] = [
+        "test",
+        "tests",
+        "testdata",
+        "testing",
+        "fixtures",
+        "fixture",
+        "__tests__",
+        "__mocks__",
+        "examples",
+        "example",
+        "spec",
+        "e2e",
+    ];
+    let in_folder = lower
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|folder| FOLDERS.contains(&folder));
+    let stem = name.split('.').next().unwrap_or(name);
+    in_folder
+        || stem.ends_with("_test")
+        || stem.starts_with("test_")
+        || stem.ends_with("_spec")
+        || name.contains(".spec.")
+        || name.contains(".test.")
+        || stem.ends_with("tests")
+        || stem.ends_with("test") && name.ends_with(".java")
 }
 
 /// Every message of the rule. None contains more of the secret than its public prefix.
-fn message(hit: &Hit, material: &str, digest: &str) -> String {
-    let length = material.chars().count();
-    let prefix = material.get(..hit.prefix).unwrap_or("");
+fn message(hit: &Hit, prefix: &str, length: usize) -> String {
     match (&hit.name, hit.detector.as_str()) {
         (_, "private-key") => format!(
-            "hardcoded private key `-----BEGIN {}-----` ({length} base64 characters, sha256:{digest})",
+            "hardcoded private key `-----BEGIN {}-----` ({length} base64 characters)",
             hit.kind
         ),
-        (Some(name), _) => format!(
-            "hardcoded {} in `{name}` ({length} characters, sha256:{digest})",
-            hit.kind
-        ),
-        (None, _) if !prefix.is_empty() => format!(
-            "hardcoded {} `{prefix}…` ({length} characters, sha256:{digest})",
-            hit.kind
-        ),
-        (None, _) => format!(
-            "hardcoded {} ({length} characters, sha256:{digest})",
-            hit.kind
-        ),
+        (Some(name), _) => format!("hardcoded {} in `{name}` ({length} characters)", hit.kind),
+        (None, _) if !prefix.is_empty() => {
+            format!("hardcoded {} `{prefix}…` ({length} characters)", hit.kind)
+        }
+        (None, _) => format!("hardcoded {} ({length} characters)", hit.kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_paths() {
+        for path in [
+            "src/test/App.java",
+            "pkg/x_test.go",
+            "web/src/a.spec.ts",
+            "examples/deploy.sh",
+            "a/__tests__/b.js",
+            "internal/testdata/c.yml",
+            "tests/fixtures/x.env",
+            "test_settings.py",
+        ] {
+            assert!(is_test_path(path), "{path}");
+        }
+        for path in [
+            "src/main.rs",
+            "deploy/prod.env",
+            "contest/x.py",
+            "latest/a.yml",
+        ] {
+            assert!(!is_test_path(path), "{path}");
+        }
     }
 }

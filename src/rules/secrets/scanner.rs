@@ -49,7 +49,9 @@ impl Claimed {
 }
 
 /// Every secret in `text`, in order.
-pub fn scan(catalog: &Catalog, text: &str, syntax: Syntax) -> Vec<Hit> {
+///
+/// `by_name` off (minified bundles, build output) reads token formats, keys and URIs only.
+pub fn scan(catalog: &Catalog, text: &str, syntax: Syntax, by_name: bool) -> Vec<Hit> {
     let bytes = text.as_bytes();
     let mut triggered = vec![false; catalog.patterns.len()];
     let mut names = Vec::new();
@@ -89,7 +91,7 @@ pub fn scan(catalog: &Catalog, text: &str, syntax: Syntax) -> Vec<Hit> {
         uri_password(catalog, text, at, &mut claimed, &mut hits);
     }
     // Sealed Secrets hold ciphertext under secret-like names, meant to be committed.
-    if text.contains("kind: SealedSecret") {
+    if text.contains("kind: SealedSecret") || !by_name {
         names.clear();
     }
     let mut name_end = 0;
@@ -99,6 +101,9 @@ pub fn scan(catalog: &Catalog, text: &str, syntax: Syntax) -> Vec<Hit> {
         }
         let name = assign::name_around(bytes, at, end);
         name_end = name.end;
+        if !readable_line(bytes, name.start) {
+            continue;
+        }
         assigned(catalog, text, name, syntax, &mut claimed, &mut hits);
     }
     hits.sort_by_key(|hit| (hit.span.start, hit.span.end));
@@ -128,6 +133,7 @@ fn match_pattern(
         let valid = match pattern.validator {
             Some(Validator::GithubCrc32) => checks::github_checksum_ok(secret),
             Some(Validator::Jwt) => checks::jwt_ok(secret),
+            Some(Validator::Base64Pem) => checks::base64_pem_ok(secret),
             None => true,
         };
         // A malformed JWT-looking string may still be a token; a failed checksum is a fake.
@@ -145,7 +151,8 @@ fn match_pattern(
             && (!pattern.judge || judged())
             // A right checksum is stronger evidence than any filler word in a random body.
             && (pattern.validator == Some(Validator::GithubCrc32)
-                || !catalog.values.placeholders.matches(secret));
+                || !catalog.values.placeholders.matches(secret))
+            && !catalog.public.value(secret);
         claimed.claim(span);
         if plausible {
             hits.push(Hit {
@@ -159,6 +166,40 @@ fn match_pattern(
             });
         }
     }
+}
+
+/// Longest line read by name: past it, a line is minified code or data, whose `key:"…"`
+/// pairs are mostly not credentials (token formats are still read there).
+const MAX_NAMED_LINE: usize = 5_000;
+
+/// Whether the line holding `at` is one to read by name: not over [`MAX_NAMED_LINE`], and
+/// not test-runner output (`--- PASS: TestX (0.89s)`, `=== RUN`).
+fn readable_line(bytes: &[u8], at: usize) -> bool {
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .take(MAX_NAMED_LINE + 1)
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len().min(at + MAX_NAMED_LINE + 1), |i| at + i);
+    if end - start > MAX_NAMED_LINE {
+        return false;
+    }
+    let line = String::from_utf8_lossy(&bytes[start..end]);
+    let line = line.trim_start();
+    const RUNNER: [&str; 8] = [
+        "--- PASS",
+        "--- FAIL",
+        "--- SKIP",
+        "=== RUN",
+        "=== PAUSE",
+        "=== CONT",
+        "PASS:",
+        "FAIL:",
+    ];
+    !RUNNER.iter().any(|r| line.starts_with(r))
 }
 
 /// Longest private key block looked for (an RSA 8192 key is about 6.5 KB of base64).
@@ -290,7 +331,9 @@ fn uri_password(
     let rejected = password.len() < 4
         || password == user
         || checks::is_reference(password)
-        || catalog.values.placeholders.matches(password);
+        || catalog.values.placeholders.matches(password)
+        || checks::made_up(password)
+        || password.contains('%') && password.len() < 16;
     if rejected {
         return;
     }
@@ -328,6 +371,10 @@ fn assigned(
     let Some(kind) = name_kind(&catalog.names, &words) else {
         return;
     };
+    if catalog.public.name(name_text) || catalog.public.value(value) {
+        claimed.claim(assignment.value);
+        return;
+    }
     if claimed.overlaps(assignment.value) {
         return;
     }
@@ -397,7 +444,13 @@ fn judge_value(
 ) -> Option<&'static str> {
     let rules = &catalog.values;
     let length = value.chars().count();
-    if length < rules.min_length || value.len() > 1024 || value.contains(char::is_whitespace) {
+    // Credentials are ASCII; a value with other letters is prose (a translated label).
+    if length < rules.min_length
+        || value.len() > 1024
+        || value.contains(char::is_whitespace)
+        || !value.is_ascii()
+        || is_uuid(value)
+    {
         return None;
     }
     if checks::is_reference(value) || rules.placeholders.matches(value) {
@@ -433,10 +486,25 @@ fn judge_value(
         .iter()
         .any(|p| lower.starts_with(p))
         || value.contains("://");
-    if path || structured || identifier_like(value) || char_classes(value) < 2 {
+    if path
+        || structured
+        || identifier_like(value)
+        || char_classes(value) < 2
+        || checks::made_up(value)
+    {
         return None;
     }
     (checks::entropy(value) >= rules.entropy).then_some(kind)
+}
+
+/// `8-4-4-4-12` hex: an identifier (a request, key or tenant id), not a credential.
+fn is_uuid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// How many of lower case, upper case, digits and other characters a value mixes.
@@ -475,7 +543,7 @@ mod tests {
 
     fn found(text: &str, syntax: Syntax) -> Vec<(String, String)> {
         let catalog = catalog().unwrap();
-        scan(catalog, text, syntax)
+        scan(catalog, text, syntax, true)
             .into_iter()
             .map(|h| (h.detector, text[h.secret.start..h.secret.end].to_string()))
             .collect()
