@@ -3,6 +3,7 @@
 
 pub mod deploy;
 pub mod environment;
+pub mod events;
 pub mod expr;
 pub mod iam;
 pub mod repo;

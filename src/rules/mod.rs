@@ -126,6 +126,8 @@ pub trait Rule: Sync + Send {
 /// Every rule, in id order. Adding a rule is one line here.
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
+        &workflow::cache_poisoning::CachePoisoning,
+        &workflow::checkout_credentials_persisted::CheckoutCredentialsPersisted,
         &workflow::dangerous_trigger::DangerousTrigger,
         &deploy_path::deploy_path_bypass::DeployPathBypass,
         &deploy_path::deploy_path_undeclared::DeployPathUndeclared,
@@ -133,6 +135,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &environment::environment_any_branch::EnvironmentAnyBranch,
         &environment::environment_unprotected::EnvironmentUnprotected,
         &workflow::excessive_permissions::ExcessivePermissions,
+        &workflow::github_env_injection::GithubEnvInjection,
         &iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded,
         &iam::iam_privilege_escalation::IamPrivilegeEscalation,
         &iam::iam_trust_any_principal::IamTrustAnyPrincipal,
@@ -140,12 +143,18 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &iam::iam_wildcard_action::IamWildcardAction,
         &iam::iam_wildcard_resource::IamWildcardResource,
         &secrets::hardcoded_secret::HardcodedSecret,
+        &workflow::insecure_commands::InsecureCommands,
         &workflow::long_ttl::LongTtl,
+        &workflow::secrets_exposed::SecretsExposed,
+        &workflow::secrets_outside_environment::SecretsOutsideEnvironment,
+        &workflow::self_hosted_runner::SelfHostedRunner,
         &workflow::standing_credentials::StandingCredentials,
         &environment::self_review_allowed::SelfReviewAllowed,
+        &workflow::spoofable_bot_condition::SpoofableBotCondition,
         &workflow::template_injection::TemplateInjection,
         &workflow::unprotected_deploy::UnprotectedDeploy,
         &workflow::unpinned_action::UnpinnedAction,
+        &workflow::unpinned_image::UnpinnedImage,
         &vault::vault_jwt_unbounded::VaultJwtUnbounded,
         &vault::vault_overbroad_policy::VaultOverbroadPolicy,
     ]
