@@ -153,8 +153,14 @@ const PUBLISH_COMMANDS: &[&str] = &[
 /// Whether a step publishes a package, a release or an image.
 pub fn step_publishes(step: &Step) -> bool {
     if PUBLISH_ACTIONS.iter().any(|a| step.uses_action(a)) {
-        return !(step.uses_action("docker/build-push-action")
-            && step.with("push").and_then(Node::as_str) != Some("true"));
+        if step.uses_action("docker/build-push-action") {
+            return step.with("push").and_then(Node::as_str) == Some("true");
+        }
+        // `goreleaser --snapshot` / `--skip-publish` builds without releasing.
+        let args = step.with("args").and_then(Node::as_str).unwrap_or("");
+        return !["--snapshot", "--skip-publish", "--skip=publish"]
+            .iter()
+            .any(|flag| args.contains(flag));
     }
     step.run()
         .is_some_and(|run| PUBLISH_COMMANDS.iter().any(|c| run.contains(c)))

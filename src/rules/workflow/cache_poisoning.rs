@@ -24,11 +24,15 @@ and the setup actions whose caching is on, by the table in `rules/workflow/cache
 in a workflow that cuts releases: one triggered by `release`, by tag pushes, by pushes to
 release branches, or by `workflow_dispatch` when it publishes (`npm publish`,
 `cargo publish`, `twine upload`, `gh release create`, `docker push`, a publishing action). A
-job that publishes under any trigger counts too. A cache input set by an expression is taken
+job that publishes under any trigger counts too. High when the workflow publishes; medium
+when it only runs on a release trigger and publishes nothing (CI that also runs on tags). A cache input set by an expression is taken
 as on unless it plainly turns caching off for tags (`!startsWith(github.ref, 'refs/tags/')`).
 
-**Differences from zizmor** (`cache-poisoning`): the same triggers and actions; tollgate reads
-version-specific defaults (setup-node's `package-manager-cache`, setup-uv's `auto`) as off.
+**Differences from zizmor** (`cache-poisoning`): the same triggers and actions, but tollgate
+reads defaults by the action's version (the ref, or the `# vX.Y` comment after a SHA):
+`actions/setup-node` before v5 and `actions/setup-go` before v4 do not cache unless asked, and
+`astral-sh/setup-uv` `auto` is off from v10; zizmor reports setup-node of any version. A
+`docker/build-push-action` without `push: true` and `goreleaser --snapshot` do not publish.
 
 ## Why is this bad
 Caches are shared by every workflow of the repository on the default branch, and any job
@@ -215,14 +219,15 @@ impl Rule for CachePoisoning {
     }
 
     fn check_workflow(&self, cx: &mut Cx, workflow: &Workflow) {
-        let release = release_trigger(workflow, workflow_publishes(workflow));
+        let publishes = workflow_publishes(workflow);
+        let release = release_trigger(workflow, publishes);
         let tags_only = !pushes_release_branch(workflow);
         for job in workflow.jobs() {
             let steps = job.steps();
             let publisher = steps.iter().find(|s| step_publishes(s));
             let (why, related) = match (&release, publisher) {
                 (Some(release), _) => (
-                    format!("runs on {}", release.why),
+                    format!("the workflow runs on {}", release.why),
                     Location::key(release.route.clone()).labelled("release trigger"),
                 ),
                 (None, Some(step)) => (
@@ -231,6 +236,13 @@ impl Rule for CachePoisoning {
                 ),
                 (None, None) => continue,
             };
+            // A workflow that also runs on tags but publishes nothing (CI, lint) gains an
+            // attacker little beyond the default-branch foothold the poisoning needed.
+            let severity = if publishes || publisher.is_some() {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             for step in &steps {
                 let Some(action) = restores(cx, step, tags_only) else {
                     continue;
@@ -238,10 +250,10 @@ impl Rule for CachePoisoning {
                 cx.report(
                     Self::META
                         .finding(
-                            format!("the workflow {why}, and `{action}` restores a cache that any workflow on the default branch, including ones outsiders trigger, can write"),
+                            format!("{why}, and `{action}` restores a cache that any workflow on the default branch, including ones outsiders trigger, can write"),
                             Location::value(step.route.key("uses")).labelled("restores a shared cache"),
                         )
-                        .severity(Severity::High)
+                        .severity(severity)
                         .related(related.clone()),
                 );
             }

@@ -134,39 +134,39 @@ fn reads_var(text: &str, name: &str) -> bool {
 /// as one word, quotes included.
 fn words(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut start = None;
-    let mut depth = false;
-    let mut quote: Option<u8> = None;
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if line[i..].starts_with("${{") {
-            depth = true;
+    let mut start: Option<usize> = None;
+    let mut in_expression = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let rest = &line[i..];
+        if rest.starts_with("${{") {
+            in_expression = true;
             start.get_or_insert(i);
-            i += 3;
             continue;
         }
-        if depth && line[i..].starts_with("}}") {
-            depth = false;
-            i += 2;
+        if in_expression {
+            if rest.starts_with("}}") {
+                in_expression = false;
+                chars.next();
+            }
             continue;
         }
-        if !depth && matches!(bytes[i], b'"' | b'\'') {
+        if c == '"' || c == '\'' {
             match quote {
-                Some(q) if q == bytes[i] => quote = None,
-                None => quote = Some(bytes[i]),
+                Some(q) if q == c => quote = None,
+                None => quote = Some(c),
                 Some(_) => {}
             }
         }
-        let blank = bytes[i].is_ascii_whitespace() || matches!(bytes[i], b'|' | b';' | b'&');
-        if blank && !depth && quote.is_none() {
+        let blank = c.is_whitespace() || matches!(c, '|' | ';' | '&');
+        if blank && quote.is_none() {
             if let Some(s) = start.take() {
                 out.push(&line[s..i]);
             }
         } else {
             start.get_or_insert(i);
         }
-        i += 1;
     }
     if let Some(s) = start {
         out.push(&line[s..]);
@@ -364,6 +364,11 @@ mod tests {
             curl_exfiltration("curl -d ${{ secrets.T }} https://api.example.com", &[]).is_none()
         );
         assert!(curl_exfiltration("curl ${{ inputs.url }}", &[]).is_none());
+        assert!(curl_exfiltration("echo \"a – b\" curl ${{ secrets.T }}", &[]).is_none());
+        assert_eq!(
+            words("curl -H \"a b\" ${{ inputs.u }}–x"),
+            vec!["curl", "-H", "\"a b\"", "${{ inputs.u }}–x"]
+        );
         assert!(
             curl_exfiltration(
                 "curl -H \"X: ${{ secrets.T }}\" https://a.example -d \"${{ inputs.m }}\"",

@@ -26,6 +26,9 @@ word such as `DEPLOY`, `NPM`, `PYPI`, `AWS`, `KUBECONFIG`, `DOCKER`, `SSH` from
 `rules/workflow/deploy-secret-names.txt`), or when the job deploys or publishes (by the
 same deploy commands and actions as `unprotected-deploy`); medium otherwise. Jobs that call a reusable workflow (`jobs.<id>.uses`) are left
 out: such a job cannot name an environment; the called workflow's jobs are checked instead.
+Secrets named as identifiers (`AZURE_CLIENT_ID`, `REGISTRY_HOST`, `AWS_ROLE_ARN`, by the last
+words in `rules/workflow/identifier-secret-words.txt`) grant nothing by themselves and are not
+counted.
 
 **Differences from zizmor** (`secrets-outside-env`): zizmor reports every reference, in its
 auditor persona only; tollgate reports one finding per job, by default, graded by what the
@@ -76,6 +79,24 @@ static DEPLOY_WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
 });
+
+static IDENTIFIER_WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    include_str!("../../../rules/workflow/identifier-secret-words.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Whether a secret's name marks it as an identifier (`AZURE_CLIENT_ID`, `REGISTRY_HOST`),
+/// which grants nothing by itself.
+pub fn identifier_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper
+        .rsplit(['_', '-', '.'])
+        .find(|w| !w.is_empty())
+        .is_some_and(|last| IDENTIFIER_WORDS.contains(&last))
+}
 
 /// Whether a secret's name marks it as a deploy or publish credential.
 pub fn deploy_secret(name: &str) -> bool {
@@ -139,6 +160,9 @@ impl Rule for SecretsOutsideEnvironment {
                 continue;
             }
             for (name, fragment) in secrets_read(text) {
+                if identifier_secret(&name) {
+                    continue;
+                }
                 let high = deploy_secret(&name) || job_acts;
                 reads.push(Read {
                     name,
@@ -204,6 +228,8 @@ mod tests {
         assert!(deploy_secret("TF_API_TOKEN"));
         assert!(!deploy_secret("CODECOV_TOKEN"));
         assert!(!deploy_secret("SLACK_WEBHOOK"));
+        assert!(identifier_secret("AZURE_CLIENT_ID") && identifier_secret("registry-host"));
+        assert!(!identifier_secret("AZURE_CREDENTIALS") && !identifier_secret("NPM_TOKEN"));
         assert_eq!(
             secrets_read("${{ secrets['x'] }} ${{ secrets.GITHUB_TOKEN }}")
                 .into_iter()

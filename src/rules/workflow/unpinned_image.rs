@@ -116,10 +116,7 @@ fn judge_value(text: &str, job: Option<&Job>) -> Option<(Severity, String)> {
     }
     Some((
         Severity::Medium,
-        format!(
-            "`{}` is chosen at run time, so no digest pins it",
-            text.trim()
-        ),
+        format!("`{}` is chosen at run time", text.trim()),
     ))
 }
 
