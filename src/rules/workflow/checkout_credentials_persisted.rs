@@ -22,8 +22,10 @@ composite action) also
   `actions/upload-artifact` v1–v3 or a SHA (which may be one of those), or any version with
   `include-hidden-files: true`: medium, high with `include-hidden-files: true`;
 - checks out a pull request's head under a privileged trigger (`pull_request_target`,
-  `workflow_run`, `issue_comment`, …), so that the pull request's code runs next to the
-  token: high.
+  `workflow_run`, `issue_comment`, …) and then runs a script or a local action, so that the
+  pull request's code runs next to the token: high.
+
+An upload that excludes `.git` (`!.git`, `!./.git`) is fine.
 
 **Differences from zizmor** (`artipacked`): zizmor reports every checkout that persists its
 credentials, whatever the job does next; tollgate reports only the jobs where the token can
@@ -95,21 +97,38 @@ fn uploads_git(step: &Step, checkout_path: Option<&str>) -> Option<Severity> {
         return None;
     }
     let path = step.with("path").and_then(Node::as_str)?;
-    let takes_git = path.lines().map(str::trim).any(|p| {
-        let p = p.trim_start_matches('!');
-        matches!(
-            p,
-            "." | "./"
-                | "*"
-                | "**"
-                | "./*"
-                | "**/*"
-                | "${{ github.workspace }}"
-                | "${{github.workspace}}"
-        ) || p.starts_with(".git")
-            || p.starts_with("./.git")
-            || checkout_path.is_some_and(|c| p.trim_end_matches('/') == c.trim_end_matches('/'))
+    let lines: Vec<&str> = path
+        .lines()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    // `!.git` (or `!./.git`, `!**/.git`) keeps the checkout's credentials out.
+    let excludes_git = lines.iter().filter_map(|p| p.strip_prefix('!')).any(|p| {
+        p.trim_start_matches("./")
+            .trim_start_matches("**/")
+            .starts_with(".git")
     });
+    if excludes_git {
+        return None;
+    }
+    let takes_git = lines
+        .iter()
+        .copied()
+        .filter(|p| !p.starts_with('!'))
+        .any(|p| {
+            matches!(
+                p,
+                "." | "./"
+                    | "*"
+                    | "**"
+                    | "./*"
+                    | "**/*"
+                    | "${{ github.workspace }}"
+                    | "${{github.workspace}}"
+            ) || p.starts_with(".git")
+                || p.starts_with("./.git")
+                || checkout_path.is_some_and(|c| p.trim_end_matches('/') == c.trim_end_matches('/'))
+        });
     takes_git.then_some(if hidden {
         Severity::High
     } else {
@@ -123,10 +142,14 @@ fn check_steps(cx: &mut Cx, steps: &[Step], privileged: Option<&str>) {
             continue;
         }
         let path = checkout.with("path").and_then(Node::as_str);
+        // The head's code must also run: a later script or local action.
         let head = checkout
             .with("ref")
             .and_then(Node::as_str)
-            .is_some_and(names_pr_head);
+            .is_some_and(names_pr_head)
+            && steps[index + 1..]
+                .iter()
+                .any(|s| s.run().is_some() || s.uses().is_some_and(|u| u.starts_with("./")));
         let location = Location::value(checkout.route.key("uses"))
             .labelled("persists the token in .git/config");
         if let (Some(trigger), true) = (privileged, head) {

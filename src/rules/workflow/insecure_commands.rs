@@ -1,6 +1,7 @@
 //! `insecure-commands`: `ACTIONS_ALLOW_UNSECURE_COMMANDS` re-enables `set-env` and `add-path`.
 
 use crate::finding::{Location, Severity};
+use crate::model::events::{matrix_key, matrix_values};
 use crate::model::{Action, Job, Step, Workflow};
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
 use crate::source::{Node, Route};
@@ -16,7 +17,8 @@ crate::rule_meta!(
 Reports `ACTIONS_ALLOW_UNSECURE_COMMANDS` set to a true value in a workflow's, a job's or a
 step's `env:` (also in composite actions and in a matrix that feeds `env:`), and scripts that
 write it to `$GITHUB_ENV`. An `env:` given wholly by an expression (`env: ${{ matrix.env }}`,
-`env: ${{ inputs.env }}`) is reported at medium: it cannot be ruled out.
+`env: ${{ inputs.env }}`) is reported at medium, since it cannot be ruled out, unless it is a
+matrix value the job's own matrix defines: then the matrix's env blocks are checked instead.
 
 **Differences from zizmor** (`insecure-commands`): zizmor reports the expression-valued `env:`
 only in its auditor persona; tollgate reports it at medium. checkov's `CKV_GHA_1` checks the
@@ -58,10 +60,14 @@ fn truthy(node: &Node) -> bool {
     })
 }
 
-/// Checks one `env:` block at `route`.
-fn check_env(cx: &mut Cx, env: &Node, route: Route, whose: &str) {
+/// Checks one `env:` block at `route`. An `env:` that is one matrix value is left to the
+/// matrix check when `job`'s matrix defines that key.
+fn check_env(cx: &mut Cx, env: &Node, route: Route, whose: &str, job: Option<&Job>) {
     if let Some(text) = env.as_str() {
-        if text.contains("${{") {
+        let from_matrix = job.is_some_and(|job| {
+            matrix_key(text).is_some_and(|key| !matrix_values(job, key).is_empty())
+        });
+        if text.contains("${{") && !from_matrix {
             cx.report(
                 InsecureCommands::META
                     .finding(
@@ -106,7 +112,7 @@ impl Rule for InsecureCommands {
 
     fn check_workflow(&self, cx: &mut Cx, workflow: &Workflow) {
         if let Some(env) = workflow.root.get("env") {
-            check_env(cx, env, Route::root().key("env"), "the workflow");
+            check_env(cx, env, Route::root().key("env"), "the workflow", None);
         }
         for job in workflow.jobs() {
             self.check_job(cx, workflow, &job);
@@ -116,17 +122,26 @@ impl Rule for InsecureCommands {
     fn check_job(&self, cx: &mut Cx, workflow: &Workflow, job: &Job) {
         let whose = format!("job `{}`", job.id);
         if let Some(env) = job.node.get("env") {
-            check_env(cx, env, job.route.key("env"), &whose);
+            check_env(cx, env, job.route.key("env"), &whose, Some(job));
         }
-        // A matrix whose entries are env blocks (`env: ${{ matrix.env }}`).
+        // A matrix whose entries are env blocks (`env: ${{ matrix.env }}`), in its lists or
+        // its `include` entries.
         if let Some(matrix) = job.node.get("strategy").and_then(|s| s.get("matrix")) {
             let matrix_route = job.route.key("strategy").key("matrix");
             for (key, values) in matrix.entries() {
-                if let Some(items) = values.as_seq() {
-                    for (i, item) in items.iter().enumerate() {
-                        if item.as_map().is_some() {
-                            check_env(cx, item, matrix_route.key(key).index(i), &whose);
+                let Some(items) = values.as_seq() else {
+                    continue;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    if key == "include" {
+                        for (name, value) in item.entries() {
+                            if value.as_map().is_some() {
+                                let route = matrix_route.key(key).index(i).key(name);
+                                check_env(cx, value, route, &whose, None);
+                            }
                         }
+                    } else if item.as_map().is_some() {
+                        check_env(cx, item, matrix_route.key(key).index(i), &whose, None);
                     }
                 }
             }
@@ -142,9 +157,13 @@ impl Rule for InsecureCommands {
         }
     }
 
-    fn check_step(&self, cx: &mut Cx, _host: &StepHost, step: &Step) {
+    fn check_step(&self, cx: &mut Cx, host: &StepHost, step: &Step) {
         if let Some(env) = step.node.get("env") {
-            check_env(cx, env, step.route.key("env"), "the step");
+            let job = match host {
+                StepHost::Job(_, job) => Some(*job),
+                StepHost::Action(_) => None,
+            };
+            check_env(cx, env, step.route.key("env"), "the step", job);
         }
         check_step_text(cx, step);
     }
