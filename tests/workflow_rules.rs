@@ -28,14 +28,23 @@ fn fixtures() -> PathBuf {
 }
 
 /// The fixture folders, one per rule; a folder without a test here is a mistake.
-const FOLDERS: [&str; 8] = [
+const FOLDERS: [&str; 17] = [
+    "cache-poisoning",
+    "checkout-credentials-persisted",
     "dangerous-trigger",
     "excessive-permissions",
+    "github-env-injection",
+    "insecure-commands",
     "long-ttl",
+    "secrets-exposed",
+    "secrets-outside-environment",
+    "self-hosted-runner",
+    "spoofable-bot-condition",
     "standing-credentials",
     "suppression-without-reason",
     "template-injection",
     "unpinned-action",
+    "unpinned-image",
     "unprotected-deploy",
 ];
 
@@ -365,4 +374,61 @@ fn suppression_without_reason() {
         "suppression-without-reason",
         &["suppression-without-reason", "unpinned-action"]
     ));
+}
+
+#[test]
+fn cache_poisoning() {
+    insta::assert_snapshot!(check_fixture("cache-poisoning", &["cache-poisoning"]));
+}
+
+#[test]
+fn checkout_credentials_persisted() {
+    insta::assert_snapshot!(check_fixture(
+        "checkout-credentials-persisted",
+        &["checkout-credentials-persisted"]
+    ));
+}
+
+#[test]
+fn github_env_injection() {
+    insta::assert_snapshot!(check_fixture(
+        "github-env-injection",
+        &["github-env-injection"]
+    ));
+}
+
+#[test]
+fn insecure_commands() {
+    insta::assert_snapshot!(check_fixture("insecure-commands", &["insecure-commands"]));
+}
+
+#[test]
+fn secrets_exposed() {
+    insta::assert_snapshot!(check_fixture("secrets-exposed", &["secrets-exposed"]));
+}
+
+#[test]
+fn secrets_outside_environment() {
+    insta::assert_snapshot!(check_fixture(
+        "secrets-outside-environment",
+        &["secrets-outside-environment"]
+    ));
+}
+
+#[test]
+fn self_hosted_runner() {
+    insta::assert_snapshot!(check_fixture("self-hosted-runner", &["self-hosted-runner"]));
+}
+
+#[test]
+fn spoofable_bot_condition() {
+    insta::assert_snapshot!(check_fixture(
+        "spoofable-bot-condition",
+        &["spoofable-bot-condition"]
+    ));
+}
+
+#[test]
+fn unpinned_image() {
+    insta::assert_snapshot!(check_fixture("unpinned-image", &["unpinned-image"]));
 }

@@ -4,6 +4,7 @@
 pub mod contexts;
 pub mod deploy;
 pub mod environment;
+pub mod events;
 pub mod expr;
 pub mod iam;
 pub mod principals;

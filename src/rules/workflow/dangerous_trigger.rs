@@ -2,7 +2,7 @@
 //! checks out and runs the pull request's code.
 
 use crate::finding::{Location, Severity};
-use crate::model::expr;
+use crate::model::events::names_pr_head;
 use crate::model::{Step, Workflow};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::Route;
@@ -68,36 +68,13 @@ jobs:
 
 const DANGEROUS: [&str; 3] = ["pull_request_target", "workflow_run", "issue_comment"];
 
-/// Contexts that name the pull request's (or triggering run's) head rather than the base.
-const HEAD_CONTEXTS: [&str; 8] = [
-    "github.event.pull_request.head.sha",
-    "github.event.pull_request.head.ref",
-    "github.head_ref",
-    "github.event.workflow_run.head_sha",
-    "github.event.workflow_run.head_branch",
-    "github.event.workflow_run.head_commit.id",
-    "github.event.pull_request.merge_commit_sha",
-    "github.event.pull_request.number",
-];
-
-fn names_head(text: &str) -> bool {
-    if text.contains("refs/pull/") || text.contains("pull/${{") {
-        return true;
-    }
-    expr::expressions(text).iter().any(|e| {
-        expr::contexts(e.inner)
-            .iter()
-            .any(|c| HEAD_CONTEXTS.contains(&c.as_str()))
-    })
-}
-
 /// Whether a step fetches the head's code into the workspace.
 fn checks_out_head(step: &Step) -> bool {
     if step.uses_action("actions/checkout") {
         return step
             .with("ref")
             .and_then(|r| r.as_str())
-            .is_some_and(names_head)
+            .is_some_and(names_pr_head)
             || step
                 .with("repository")
                 .and_then(|r| r.as_str())
@@ -107,7 +84,7 @@ fn checks_out_head(step: &Step) -> bool {
         return run.contains("gh pr checkout")
             || (run.contains("git ")
                 && (run.contains("checkout") || run.contains("fetch"))
-                && names_head(run));
+                && names_pr_head(run));
     }
     false
 }

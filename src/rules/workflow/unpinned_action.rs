@@ -14,8 +14,8 @@ crate::rule_meta!(
     "action or reusable workflow not pinned to a commit SHA",
     r#"## What it does
 Reports `uses:` references to actions and reusable workflows that are not pinned to a full
-40-character commit SHA. Local actions (`./…`) and container images pinned by digest
-(`docker://…@sha256:…`) are fine. Owners or repositories listed in `allowed_unpinned_actions`
+40-character commit SHA. Local actions (`./…`) are fine; container images
+(`docker://…`) are judged by `unpinned-image`. Owners or repositories listed in `allowed_unpinned_actions`
 in `tollgate.yml` (the service catalog) may be pinned by tag.
 
 A missing ref, a branch name (`main`, `master`) or an abbreviated SHA (`@9780b0c`) is high
@@ -49,7 +49,6 @@ enum Unpinned {
     Branch(String),
     ShortSha(String),
     Tag(String),
-    DockerTag,
 }
 
 fn judge(uses: &str) -> Option<Unpinned> {
@@ -57,8 +56,9 @@ fn judge(uses: &str) -> Option<Unpinned> {
     if uses.starts_with("./") || uses.starts_with(".\\") {
         return None;
     }
-    if let Some(image) = uses.strip_prefix("docker://") {
-        return (!image.contains("@sha256:")).then_some(Unpinned::DockerTag);
+    // Container images are `unpinned-image`'s to judge.
+    if uses.starts_with("docker://") {
+        return None;
     }
     let Some((_, reference)) = uses.rsplit_once('@') else {
         return Some(Unpinned::NoRef);
@@ -90,7 +90,7 @@ fn check_uses(cx: &mut Cx, uses: &str, route: Route) {
         return;
     };
     let name = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
-    if !name.starts_with("docker://") && cx.config.unpinned_allowed(&name) {
+    if cx.config.unpinned_allowed(&name) {
         return;
     }
     let (message, severity) = match verdict {
@@ -110,10 +110,6 @@ fn check_uses(cx: &mut Cx, uses: &str, route: Route) {
         ),
         Unpinned::Tag(tag) => (
             format!("`{name}` is pinned to the mutable tag `{tag}`, not to a commit SHA"),
-            Severity::Medium,
-        ),
-        Unpinned::DockerTag => (
-            format!("container image `{uses}` is not pinned to a digest (`@sha256:…`)"),
             Severity::Medium,
         ),
     };
