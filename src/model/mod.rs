@@ -2,11 +2,13 @@
 //! action and hand rules both the node and the route that leads to it.
 
 pub mod deploy;
+pub mod duration;
 pub mod environment;
 pub mod expr;
 pub mod iam;
 pub mod repo;
 pub mod roles;
+pub mod terraform;
 pub mod vault;
 pub mod workflow;
 

@@ -3,11 +3,12 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::environment::{self, DeclaredEnvironment};
 use super::iam::{self, Policy};
 use super::roles;
+use super::terraform::Tree;
 use crate::source::discover::{self, Candidate};
 use crate::source::{FileKind, SourceFile};
 
@@ -25,6 +26,8 @@ pub struct RepoContext {
     pub environments: Vec<DeclaredEnvironment>,
     /// Role name → the files that declare a role of that name.
     roles: HashMap<String, Vec<String>>,
+    /// The repository's Terraform, to evaluate a declaration read again.
+    pub terraform: Option<Arc<Tree>>,
 }
 
 /// Which declaration documents the context holds in memory ([`Digested::held_under`]).
@@ -143,7 +146,13 @@ impl RepoContext {
         let declaration = self.files.get(path)?;
         declaration
             .file
-            .get_or_init(|| discover::load(&declaration.candidate).ok().flatten())
+            .get_or_init(|| {
+                let mut file = discover::load(&declaration.candidate).ok().flatten()?;
+                if let Some(tree) = &self.terraform {
+                    tree.resolve(&mut file);
+                }
+                Some(file)
+            })
             .as_ref()
     }
 

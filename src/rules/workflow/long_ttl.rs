@@ -2,8 +2,9 @@
 //! workflows (`role-duration-seconds`), IAM roles (`MaxSessionDuration`) and Vault roles
 //! (`token_ttl`, `max_sts_ttl`, …, and roles that set none and inherit Vault's 768h).
 
-use crate::config::parse_duration;
 use crate::finding::{Location, Severity};
+use crate::model::duration::seconds as parse_duration;
+use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::model::{Step, iam, vault};
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
 use crate::source::{FileKind, SourceFile};
@@ -171,8 +172,32 @@ const VAULT_ROLES: &[(&str, &[&str], &[&str])] = &[
 const VAULT_SYSTEM_MAX: u64 = 768 * 3600;
 
 impl LongTtl {
+    /// A lifetime the evaluator could not resolve: not known to be within the limit.
+    fn unresolved(cx: &mut Cx, owner: &str, text: &str, route: crate::source::Route) {
+        cx.report(
+            Self::META
+                .finding(
+                    format!(
+                        "{} for the lifetime of `{owner}`: whether it is within max_credential_ttl is unknown",
+                        could_not_resolve(text)
+                    ),
+                    Location::value(route),
+                )
+                .severity(Severity::Info),
+        );
+    }
+
     fn check_iam(cx: &mut Cx, file: &SourceFile) {
         for duration in iam::session_durations(file) {
+            if is_unresolved(duration.value.text) {
+                Self::unresolved(
+                    cx,
+                    &duration.owner,
+                    duration.value.text,
+                    duration.value.route,
+                );
+                continue;
+            }
             let Some(seconds) = parse_duration(duration.value.text) else {
                 continue;
             };
@@ -208,6 +233,10 @@ impl LongTtl {
                     let Some(value) = vault::attr(body, &route, key) else {
                         continue;
                     };
+                    if is_unresolved(value.text) {
+                        Self::unresolved(cx, &format!("{kind}.{name}"), value.text, value.route);
+                        continue;
+                    }
                     let Some(seconds) = parse_duration(value.text) else {
                         continue;
                     };
