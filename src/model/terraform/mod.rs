@@ -19,6 +19,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod registry;
 pub mod value;
 
 use std::cell::RefCell;
@@ -115,6 +116,63 @@ impl Tree {
         if let Some(root) = file.root.as_mut() {
             expand_instances(root, &ev);
             resolve_node(root, &ev, 0);
+            self.graft_module_roles(root, &dir);
+        }
+    }
+
+    /// Roles made by module calls, declared at the call: `module.<call>.resource.aws_iam_role.
+    /// <name>` in the calling file, every part spanning the call (or the input it came from).
+    /// A local module is evaluated with this call's arguments; a registry module is read
+    /// through the table of `registry`; any other module adds nothing (it stays unknown).
+    fn graft_module_roles(&self, root: &mut Node, dir: &Path) {
+        let NodeKind::Map(top) = &mut root.kind else {
+            return;
+        };
+        let Some(calls) = top.iter_mut().find(|e| e.key.as_str() == Some("module")) else {
+            return;
+        };
+        let NodeKind::Map(calls) = &mut calls.value.kind else {
+            return;
+        };
+        for call in calls.iter_mut() {
+            let Some(source) = call.value.get_str("source").map(str::to_string) else {
+                continue;
+            };
+            let span = call.value.span;
+            let roles: Vec<(String, Node)> = if is_local_source(&source) {
+                let target = normalize(&dir.join(&source));
+                if !target.starts_with(&self.root) || self.only.is_some() {
+                    continue;
+                }
+                local_module_roles(&target, &call.value, span)
+            } else if let Some(module) = registry::find(&source) {
+                registry_role(module, &call.value, span)
+                    .into_iter()
+                    .collect()
+            } else {
+                continue;
+            };
+            if roles.is_empty() {
+                continue;
+            }
+            let role_map = Node {
+                kind: NodeKind::Map(
+                    roles
+                        .into_iter()
+                        .map(|(name, body)| entry(&name, body, span))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
+                span,
+            };
+            let resource = Node {
+                kind: NodeKind::Map(vec![entry("aws_iam_role", role_map, span)].into()),
+                span,
+            };
+            if let NodeKind::Map(body) = &mut call.value.kind {
+                body.retain(|e| e.key.as_str() != Some("resource"));
+                body.push(entry("resource", resource, span));
+            }
         }
     }
 
@@ -164,6 +222,22 @@ impl Tree {
                 }
             }
             calls
+        })
+    }
+
+    /// The first Terraform file (relative to the root) that writes `"text"` as a string: a role
+    /// named there may be made by something the evaluator cannot read (a module missing from
+    /// the registry table), so a deploy path that needs it is unknown, not broken.
+    pub fn mentions(&self, text: &str) -> Option<String> {
+        let quoted = format!("\"{text}\"");
+        self.terraform_files.iter().find_map(|path| {
+            let found = std::fs::read_to_string(path).ok()?.contains(&quoted);
+            found.then(|| {
+                path.strip_prefix(&self.root)
+                    .unwrap_or(path)
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
         })
     }
 
@@ -225,6 +299,179 @@ impl Tree {
         }
         inputs
     }
+}
+
+fn entry(key: &str, value: Node, span: crate::source::Span) -> crate::source::node::Entry {
+    crate::source::node::Entry {
+        key: Node {
+            kind: NodeKind::Scalar {
+                value: key.to_string(),
+                style: ScalarStyle::Plain,
+            },
+            span,
+        },
+        value,
+    }
+}
+
+/// A call's arguments as the module's inputs.
+fn call_inputs(call: &Node) -> HashMap<String, Value> {
+    call.entries()
+        .filter(|(key, _)| !META_ARGUMENTS.contains(key))
+        .map(|(key, value)| (key.to_string(), Value::from_node(value)))
+        .collect()
+}
+
+/// A policy held as JSON text (a heredoc, `file()`d JSON) read as a document.
+fn as_document(value: Value) -> Value {
+    match &value {
+        Value::String(text) if text.trim_start().starts_with('{') => {
+            match crate::source::yaml::parse(text) {
+                Ok(node) => Value::from_node(&node),
+                Err(_) => value,
+            }
+        }
+        _ => value,
+    }
+}
+
+/// The roles of the local module in `dir`, evaluated with the arguments of `call`.
+fn local_module_roles(dir: &Path, call: &Node, span: crate::source::Span) -> Vec<(String, Node)> {
+    let mut module = Module::read(dir, None);
+    let inputs = call_inputs(call);
+    module.inputs = inputs;
+    let ev = Eval::new(&module);
+    let mut names: Vec<&str> = module
+        .blocks
+        .keys()
+        .filter_map(|k| k.strip_prefix("resource.aws_iam_role."))
+        .collect();
+    names.sort_unstable();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut body = Vec::new();
+            for attr in ["name", "assume_role_policy", "max_session_duration"] {
+                if let Some(value) = module.attribute(&ev, false, "aws_iam_role", name, attr) {
+                    body.push((attr.to_string(), as_document(value)));
+                }
+            }
+            (name.to_string(), Value::Map(body).to_node(span))
+        })
+        .collect()
+}
+
+/// The role a registry module in the table makes, from the call's inputs.
+fn registry_role(
+    module: &registry::OidcModule,
+    call: &Node,
+    span: crate::source::Span,
+) -> Option<(String, Node)> {
+    let inputs = call_inputs(call);
+    let input_span = |name: &str| call.get(name).map_or(span, |n| n.span);
+    let name = inputs
+        .get(&module.role_name)
+        .cloned()
+        .or_else(|| module.default_role_name.clone().map(Value::String))
+        .unwrap_or_else(|| Value::unknown(&format!("var.{}", module.role_name)));
+    let subjects = inputs
+        .get(&module.subjects)
+        .cloned()
+        .unwrap_or_else(|| Value::unknown(&format!("var.{}", module.subjects)));
+    let context = module.context.as_ref().and_then(|c| inputs.get(c));
+    let subs = module.subjects_of(&subjects, context);
+    let duration = module
+        .session_duration
+        .as_ref()
+        .and_then(|d| inputs.get(d).cloned())
+        .unwrap_or(Value::Number(module.default_session_duration as f64));
+    let provider = Value::Unknown(
+        "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
+            .into(),
+    );
+    let statement = Value::Map(vec![
+        ("Effect".into(), Value::String("Allow".into())),
+        (
+            "Action".into(),
+            Value::String("sts:AssumeRoleWithWebIdentity".into()),
+        ),
+        (
+            "Principal".into(),
+            Value::Map(vec![("Federated".into(), provider)]),
+        ),
+    ]);
+    let mut statement_node = statement.to_node(span);
+    let aud = Value::Map(vec![(
+        "token.actions.githubusercontent.com:aud".into(),
+        Value::String("sts.amazonaws.com".into()),
+    )])
+    .to_node(span);
+    let sub = Node {
+        kind: NodeKind::Map(
+            vec![entry(
+                "token.actions.githubusercontent.com:sub",
+                subs.to_node(input_span(&module.subjects)),
+                input_span(&module.subjects),
+            )]
+            .into(),
+        ),
+        span,
+    };
+    let condition = Node {
+        kind: NodeKind::Map(
+            vec![
+                entry("StringEquals", aud, span),
+                entry(&module.operator, sub, span),
+            ]
+            .into(),
+        ),
+        span,
+    };
+    if let NodeKind::Map(entries) = &mut statement_node.kind {
+        entries.push(entry("Condition", condition, span));
+    }
+    let trust = Node {
+        kind: NodeKind::Map(
+            vec![
+                entry(
+                    "Version",
+                    Value::String("2012-10-17".into()).to_node(span),
+                    span,
+                ),
+                entry(
+                    "Statement",
+                    Node {
+                        kind: NodeKind::Seq(vec![statement_node]),
+                        span,
+                    },
+                    span,
+                ),
+            ]
+            .into(),
+        ),
+        span,
+    };
+    let role = Node {
+        kind: NodeKind::Map(
+            vec![
+                entry("name", name.to_node(input_span(&module.role_name)), span),
+                entry("assume_role_policy", trust, span),
+                entry(
+                    "max_session_duration",
+                    duration.to_node(
+                        module
+                            .session_duration
+                            .as_ref()
+                            .map_or(span, |d| input_span(d)),
+                    ),
+                    span,
+                ),
+            ]
+            .into(),
+        ),
+        span,
+    };
+    Some(("this".to_string(), role))
 }
 
 /// `./x`, `../x`: a module in the same repository.

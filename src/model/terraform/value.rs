@@ -86,6 +86,7 @@ impl Value {
         match &node.kind {
             NodeKind::Scalar { value, style } => match style {
                 ScalarStyle::Plain => literal(value).unwrap_or_else(|| Value::unknown(value)),
+                _ if is_unresolved(value) => Value::Unknown(value.clone()),
                 _ => Value::String(value.clone()),
             },
             NodeKind::Seq(items) => Value::List(items.iter().map(Value::from_node).collect()),
