@@ -298,8 +298,13 @@ fn text(paths: &[DeployPath]) -> String {
     }
     let broken = paths.iter().filter(|p| p.is_broken()).count();
     let unknown = paths.iter().filter(|p| p.is_unknown()).count();
+    let unknown = if unknown > 0 {
+        format!(", {unknown} unknown")
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "{} deploy path(s), {broken} broken, {unknown} unknown\n",
+        "{} deploy path(s), {broken} broken{unknown}\n",
         paths.len()
     ));
     out
