@@ -92,3 +92,51 @@ fn registry_modules_are_read_through_the_table() {
     );
     assert_eq!(findings("registry-module/safe"), vec![]);
 }
+
+/// checkov's GitHub OIDC trust cases (CKV_AWS_358/393, in `../shared` when present): every
+/// case checkov fails gets a finding at medium or above. (Cases it passes that tollgate reports
+/// are `repo:org/*` and `repo:org/repo:*`, stricter by the rule's docs.)
+#[test]
+fn checkov_failing_oidc_cases_are_medium_or_above() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/peers/iam/checkov");
+    let Ok(labels) = std::fs::read_to_string(base.join("labels.tsv")) else {
+        eprintln!("skipped: {} not present", base.display());
+        return;
+    };
+    let mut failing = 0;
+    for line in labels
+        .lines()
+        .filter(|l| l.contains("OIDC") && l.contains("FAILED"))
+    {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (file, address) = (fields[0], fields[1]);
+        let text = std::fs::read_to_string(base.join(file)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), &text).unwrap();
+        let (kind, name) = address.split_once('.').unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.contains(&format!("\"{kind}\" \"{name}\"")))
+            .unwrap()
+            + 1;
+        let end = lines
+            .iter()
+            .enumerate()
+            .skip(start)
+            .find(|(_, l)| l.starts_with("data ") || l.starts_with("resource "))
+            .map_or(lines.len(), |(i, _)| i);
+        let report = engine::check(&CheckOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..CheckOptions::default()
+        });
+        let found = report.findings.iter().any(|f| {
+            f.rule == "iam-oidc-trust-unbounded"
+                && (start..=end).contains(&f.region.line)
+                && matches!(f.severity.to_string().as_str(), "medium" | "high")
+        });
+        assert!(found, "{file} {address}: no finding at medium or above");
+        failing += 1;
+    }
+    assert!(failing >= 12, "{failing}");
+}

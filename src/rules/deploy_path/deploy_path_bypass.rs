@@ -22,7 +22,12 @@ repository's IAM JSON, CloudFormation or Terraform) and reads that role's trust 
 GitHub's OIDC provider. When the trust's `sub` condition lets a token in that was *not* issued
 to the job's environment — a branch (`ref:refs/heads/main`), a tag, a pull request, a wildcard,
 another environment, or no `sub` condition at all — the finding points at the trust condition,
-with the job as a related location.
+with the job as a related location. Terraform is evaluated first (variables, locals, local
+modules with the caller's arguments, registry OIDC role modules from
+`rules/terraform/oidc-modules.toml`), so a role made by a module is found at the module call.
+A `sub` the evaluator could not resolve is reported as `info` "could not resolve …": it is
+not known to require the environment. One `sub` condition bound to the environment bounds the
+statement, as IAM requires every condition.
 
 ## Why is this bad
 The environment is where the approval gate lives; the trust policy is what the cloud actually

@@ -22,7 +22,12 @@ crate::rule_meta!(
 Reads trust statements whose `Federated` principal is GitHub's OIDC provider
 (`token.actions.githubusercontent.com`, or a GitHub Enterprise issuer
 `token.actions.githubusercontent.com/<slug>`) and grades how far their conditions open the
-role:
+role. Terraform is read as Terraform evaluates it: the provider may be an
+`aws_iam_openid_connect_provider` resource or data source whose `url` resolves to GitHub, and
+subjects may come from variables (defaults, `terraform.tfvars`, a local module's caller),
+locals, templates, functions, `for` expressions and `dynamic "condition"` blocks. Roles made
+by the registry modules listed in `rules/terraform/oidc-modules.toml` are read at the module
+call. The grades:
 - no `sub` condition and no repository claim: any repository on GitHub (high);
 - `sub` of `*`, `repo:*` or `repo:*/*`: any repository (high);
 - `sub` of `repo:org/*`: every repository of the organisation, new ones included (high;
@@ -32,9 +37,20 @@ role:
 - `ForAllValues:` on `sub`, which passes when the claim is absent (high); `ForAnyValue:`
   (medium);
 - `repo:org/repo:*`: any branch, pull request or environment of the repository (medium);
+- `repo:org/repo:ref:refs/heads/*`: any branch (medium); `repo:org/repo:environment:*`: any
+  environment, protected or not (medium);
 - a `pull_request` subject (medium);
-- a wildcard under `StringEquals`, which is a literal `*` and never matches (low);
-- no `aud` condition (low).
+- a wildcard under `StringEquals`, which is a literal `*` and never matches today: medium when
+  the pattern meant would open the role (checkov's `repo:org*`, `*`), else low;
+- no `aud` condition (low);
+- a subject, condition or `Federated` principal the evaluator could not resolve (a variable
+  with no default, a remote state, a module output): `info` "could not resolve …", naming it.
+  Unknown is never taken as bound.
+
+IAM requires every condition of a statement: one `sub` condition that binds the role (say a
+`StringEquals` on an exact subject) bounds the statement, whatever looser `StringLike` sits
+beside it. A repeated key in a `jsonencode` object is read as Terraform reads it: the last
+one wins.
 
 Since 2026 STS checks GitHub's claims as condition keys of their own
 (`token.actions.githubusercontent.com:repository`, `:repository_id`, `:job_workflow_ref`,
@@ -336,16 +352,33 @@ impl IamOidcTrustUnbounded {
             for value in &condition.values {
                 let wild = value.text.contains(['*', '?']) && !is_unresolved(value.text);
                 if wild && !like {
+                    // Nothing matches today; what was meant is a wildcard, one operator change
+                    // away from letting in what the pattern covers.
+                    let meant = judge_sub(value.text);
+                    let severity = match &meant {
+                        Some((Severity::High | Severity::Medium, _))
+                            if !repo_bound && !bound_by_one =>
+                        {
+                            Severity::Medium
+                        }
+                        _ => Severity::Low,
+                    };
+                    let intent = match &meant {
+                        Some((_, message)) if severity == Severity::Medium => {
+                            format!("; as a pattern, {message}")
+                        }
+                        _ => String::new(),
+                    };
                     cx.report(
                         Self::META
                             .finding(
                                 format!(
-                                    "`{}` compares `{}` literally: the `*` never matches, use `StringLike` or an exact subject",
+                                    "`{}` compares `{}` literally: the `*` never matches today, use an exact subject{intent}",
                                     condition.operator, value.text
                                 ),
                                 Location::value(value.route.clone()),
                             )
-                            .severity(Severity::Low),
+                            .severity(severity),
                     );
                     continue;
                 }

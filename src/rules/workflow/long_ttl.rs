@@ -27,8 +27,13 @@ In IAM: a role's `MaxSessionDuration` (CloudFormation) or `max_session_duration`
 In Vault roles written in Terraform: `default_sts_ttl` and `max_sts_ttl` of
 `vault_aws_secret_backend_role`; `ttl`, `max_ttl`, `token_ttl`, `token_max_ttl` and
 `token_explicit_max_ttl` of `vault_jwt_auth_backend_role`, `vault_token_auth_backend_role`,
-`vault_approle_auth_backend_role` and `vault_kubernetes_auth_backend_role` (seconds, or units
-as Vault takes them: `15m`, `12h`). A role that sets no maximum inherits the mount's or the
+`vault_approle_auth_backend_role` and `vault_kubernetes_auth_backend_role` (seconds, or Go
+durations as Vault takes them: `15m`, `1.5h`, `1h30m`).
+
+Terraform values are evaluated: a lifetime set through a variable, a local, `*.tfvars`, a
+local module's caller or a registry module's input (`max_session_duration` of the modules in
+`rules/terraform/oidc-modules.toml`) is judged at its value. One the evaluator cannot resolve
+is reported as `info` "could not resolve …", never as within the limit. A role that sets no maximum inherits the mount's or the
 system's (768h unless tuned): that is reported too, unless the same file declares a mount or
 auth backend tuned to `max_lease_ttl` within the limit.
 
