@@ -3,6 +3,7 @@
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -11,6 +12,7 @@ use crate::config::{self, Config};
 use crate::finding::{self, Draft, Finding, Related, Severity};
 use crate::model::iam::Policy;
 use crate::model::repo::{Digested, Keep, RepoContext};
+use crate::model::terraform::Tree;
 use crate::model::{Action, Workflow};
 use crate::rules::{self, Cx, RuleMeta};
 use crate::source::discover::{self, Candidate};
@@ -294,8 +296,15 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_par_iter()
         .partition(discover::is_declaration_candidate);
-    let (repo, early) =
-        load_declarations(&early, &config, &options, all_text, &mut errors, |_| true);
+    let (repo, early) = load_declarations(
+        &early,
+        &root,
+        &config,
+        &options,
+        all_text,
+        &mut errors,
+        |_| true,
+    );
     Prepared {
         root,
         config,
@@ -366,10 +375,15 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
             .filter(|c| focus.covers(&c.display))
             .collect()
     };
-    let (repo, early) =
-        load_declarations(&early, &config, options, all_text, &mut errors, |path| {
-            focus.covers(path)
-        });
+    let (repo, early) = load_declarations(
+        &early,
+        &root,
+        &config,
+        options,
+        all_text,
+        &mut errors,
+        |path| focus.covers(path),
+    );
     let mut early = early;
     early.findings.retain(|f| focus.keeps(f));
     Prepared {
@@ -388,8 +402,10 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
 /// `in_focus`. Files among them that no other file's rules read (plain text, such as a
 /// `.json` that is nobody's policy, and, unless `keep_all_declarations`, policies that
 /// declare no environment) are checked at once and dropped, so they never pile up in memory.
+#[allow(clippy::too_many_arguments)]
 fn load_declarations(
     early: &[Candidate],
+    root: &Path,
     config: &Config,
     options: &CheckOptions,
     all_text: bool,
@@ -398,6 +414,15 @@ fn load_declarations(
 ) -> (RepoContext, Checked) {
     let enabled = enabled_rules(config);
     let no_context = RepoContext::default();
+    // The repository's Terraform, evaluated module by module as its files are read.
+    let terraform = Arc::new(Tree::new(
+        root,
+        early
+            .iter()
+            .filter(|c| c.display.ends_with(".tf"))
+            .map(|c| c.fs_path.clone())
+            .collect(),
+    ));
     let keep = if options.keep_all_declarations {
         Keep::All
     } else {
@@ -409,10 +434,13 @@ fn load_declarations(
         .fold(
             || (Vec::new(), Checked::default()),
             |(mut digested, mut checked): (Vec<Digested>, Checked), candidate| {
-                let loaded = discover::load_with(candidate, all_text);
+                let mut loaded = discover::load_with(candidate, all_text);
                 checked
                     .errors
                     .extend(loaded.error.filter(|e| in_focus(&e.path)));
+                if let Some(file) = loaded.file.as_mut() {
+                    terraform.resolve(file);
+                }
                 match loaded.file {
                     Some(file) if file.kind == FileKind::Other || file.root.is_none() => {
                         let findings = check_file(&file, &enabled, config, &no_context);
@@ -455,7 +483,9 @@ fn load_declarations(
         );
     let mut checked = checked;
     errors.append(&mut checked.errors);
-    (RepoContext::build(digested), checked)
+    let mut repo = RepoContext::build(digested);
+    repo.terraform = Some(terraform);
+    (repo, checked)
 }
 
 /// Files checked in one pass, folded per thread and then merged: their findings, the texts
@@ -1090,9 +1120,13 @@ pub fn meta_of(finding: &Finding) -> Option<&'static RuleMeta> {
 
 /// Loads a single file's candidate, for tests and tools that check one document.
 pub fn load_one(path: &Path, display: &str) -> Result<Option<SourceFile>, FileError> {
-    discover::load(&Candidate {
+    let mut file = discover::load(&Candidate {
         fs_path: path.to_path_buf(),
         display: display.into(),
         explicit: true,
-    })
+    })?;
+    if let Some(file) = file.as_mut() {
+        Tree::single(path).resolve(file);
+    }
+    Ok(file)
 }

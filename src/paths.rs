@@ -9,6 +9,7 @@ use crate::model::deploy::first_deploy_step;
 use crate::model::environment::{BranchPolicy, DeclaredEnvironment};
 use crate::model::repo::RepoContext;
 use crate::model::roles;
+use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::model::{Job, Workflow};
 use crate::rules::deploy_path::deploy_path_bypass::{SUB, outside_environment, trusts_github};
 use crate::source::discover;
@@ -31,6 +32,8 @@ pub const JSON_VERSION: u64 = 1;
 pub struct Link {
     pub label: String,
     pub broken: Option<String>,
+    /// What could not be resolved, when the link is neither known good nor known broken.
+    pub unknown: Option<String>,
 }
 
 impl Link {
@@ -38,6 +41,7 @@ impl Link {
         Self {
             label: label.into(),
             broken: None,
+            unknown: None,
         }
     }
 
@@ -45,6 +49,16 @@ impl Link {
         Self {
             label: label.into(),
             broken: Some(why.into()),
+            unknown: None,
+        }
+    }
+
+    /// A link that could not be followed: unknown is not safe, and not broken either.
+    fn unknown(label: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            broken: None,
+            unknown: Some(why.into()),
         }
     }
 }
@@ -63,6 +77,11 @@ pub struct DeployPath {
 impl DeployPath {
     pub fn is_broken(&self) -> bool {
         self.links.iter().any(|l| l.broken.is_some())
+    }
+
+    /// Whether a link could not be followed (and none is broken).
+    pub fn is_unknown(&self) -> bool {
+        !self.is_broken() && self.links.iter().any(|l| l.unknown.is_some())
     }
 }
 
@@ -141,10 +160,26 @@ fn role_and_trust_links(repo: &RepoContext, job: &Job, environment: Option<&str>
         };
         let declared = repo.roles_named(name);
         let Some(role) = declared.first() else {
-            links.push(Link::broken(
-                format!("role {name}"),
-                "not declared in the repository",
-            ));
+            let maybe = repo.unresolved_role_names(name);
+            let mentioned = repo.terraform.as_ref().and_then(|tree| tree.mentions(name));
+            links.push(match (mentioned, maybe.first()) {
+                (Some(path), _) => Link::unknown(
+                    format!("role {name}"),
+                    format!(
+                        "named in {path}, but made by what tollgate cannot evaluate (a module missing from rules/terraform/oidc-modules.toml)"
+                    ),
+                ),
+                (None, Some((pattern, path))) => Link::unknown(
+                    format!("role {name}"),
+                    format!(
+                        "may be the role named `{pattern}` in {path}, {}",
+                        could_not_resolve(pattern)
+                    ),
+                ),
+                (None, None) => {
+                    Link::broken(format!("role {name}"), "not declared in the repository")
+                }
+            });
             continue;
         };
         links.push(Link::ok(format!("role {name} ({})", role.file.path)));
@@ -160,6 +195,10 @@ fn role_and_trust_links(repo: &RepoContext, job: &Job, environment: Option<&str>
             }
             for sub in subs {
                 let label = format!("trust sub {sub}");
+                if is_unresolved(sub) {
+                    links.push(Link::unknown(label, could_not_resolve(sub)));
+                    continue;
+                }
                 let why =
                     environment.and_then(|env| outside_environment(sub, env, sub.contains('*')));
                 links.push(match (environment, why) {
@@ -294,20 +333,35 @@ fn text(paths: &[DeployPath]) -> String {
             visible(&path.workflow),
             visible(&path.job),
             path.line,
-            if path.is_broken() { "  [broken]" } else { "" }
+            if path.is_broken() {
+                "  [broken]"
+            } else if path.is_unknown() {
+                "  [unknown]"
+            } else {
+                ""
+            }
         ));
         for link in &path.links {
-            match &link.broken {
-                Some(why) => {
+            match (&link.broken, &link.unknown) {
+                (Some(why), _) => {
                     out.push_str(&format!("  ✗ {}: {}\n", visible(&link.label), visible(why)))
                 }
-                None => out.push_str(&format!("  → {}\n", visible(&link.label))),
+                (None, Some(why)) => {
+                    out.push_str(&format!("  ? {}: {}\n", visible(&link.label), visible(why)))
+                }
+                (None, None) => out.push_str(&format!("  → {}\n", visible(&link.label))),
             }
         }
     }
     let broken = paths.iter().filter(|p| p.is_broken()).count();
+    let unknown = paths.iter().filter(|p| p.is_unknown()).count();
+    let unknown = if unknown > 0 {
+        format!(", {unknown} unknown")
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "{} deploy path(s), {broken} broken\n",
+        "{} deploy path(s), {broken} broken{unknown}\n",
         paths.len()
     ));
     out

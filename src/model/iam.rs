@@ -266,7 +266,32 @@ const TF_POLICY_ATTRIBUTES: &[(&str, &str, PolicyKind)] = &[
     ),
 ];
 
+/// Roles a module call makes, grafted at the call by the Terraform evaluator
+/// (`module.<call>.resource.aws_iam_role.<name>`, see `model::terraform`).
+fn terraform_module_roles<'a>(root: &'a Node, out: &mut Vec<Policy<'a>>) {
+    let Some(calls) = root.get("module") else {
+        return;
+    };
+    for (call, body) in calls.entries() {
+        let Some(roles) = body.get("resource").and_then(|r| r.get("aws_iam_role")) else {
+            continue;
+        };
+        for (name, role) in roles.entries() {
+            let route = Route::root()
+                .key("module")
+                .key(call)
+                .key("resource")
+                .key("aws_iam_role")
+                .key(name);
+            if let Some(doc) = role.get("assume_role_policy") {
+                push_json(out, doc, route.key("assume_role_policy"), PolicyKind::Trust);
+            }
+        }
+    }
+}
+
 fn terraform<'a>(root: &'a Node, out: &mut Vec<Policy<'a>>) {
+    terraform_module_roles(root, out);
     if let Some(resources) = root.get("resource") {
         let base = Route::root().key("resource");
         for (kind, attr, policy_kind) in TF_POLICY_ATTRIBUTES {
@@ -513,6 +538,35 @@ pub fn session_durations(file: &SourceFile) -> Vec<SessionDuration<'_>> {
             }
         }
         FileKind::Terraform => {
+            // Roles made by module calls, grafted at the call by the Terraform evaluator.
+            for (call, body) in root
+                .get("module")
+                .map(|m| m.entries().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                let roles = body.get("resource").and_then(|r| r.get("aws_iam_role"));
+                for (name, role) in roles
+                    .map(|r| r.entries().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                {
+                    let route = Route::root()
+                        .key("module")
+                        .key(call)
+                        .key("resource")
+                        .key("aws_iam_role")
+                        .key(name)
+                        .key("max_session_duration");
+                    if let Some(v) = role
+                        .get("max_session_duration")
+                        .and_then(|n| value(n, route))
+                    {
+                        out.push(SessionDuration {
+                            value: v,
+                            owner: format!("module.{call}"),
+                        });
+                    }
+                }
+            }
             let Some(roles) = root.get("resource").and_then(|r| r.get("aws_iam_role")) else {
                 return out;
             };

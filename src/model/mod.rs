@@ -3,6 +3,7 @@
 
 pub mod contexts;
 pub mod deploy;
+pub mod duration;
 pub mod environment;
 pub mod events;
 pub mod expr;
@@ -10,6 +11,7 @@ pub mod iam;
 pub mod principals;
 pub mod repo;
 pub mod roles;
+pub mod terraform;
 pub mod vault;
 pub mod workflow;
 

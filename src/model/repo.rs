@@ -3,11 +3,12 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::environment::{self, DeclaredEnvironment};
 use super::iam::{self, Policy};
 use super::roles;
+use super::terraform::Tree;
 use crate::source::discover::{self, Candidate};
 use crate::source::{FileKind, SourceFile};
 
@@ -25,6 +26,8 @@ pub struct RepoContext {
     pub environments: Vec<DeclaredEnvironment>,
     /// Role name → the files that declare a role of that name.
     roles: HashMap<String, Vec<String>>,
+    /// The repository's Terraform, to evaluate a declaration read again.
+    pub terraform: Option<Arc<Tree>>,
 }
 
 /// Which declaration documents the context holds in memory ([`Digested::held_under`]).
@@ -105,6 +108,32 @@ impl Digested {
     }
 }
 
+/// Whether a name with unresolved parts (`${var.env}-deploy`) could be `name`: its `${…}`
+/// parts stand for any text.
+fn could_name(pattern: &str, name: &str) -> bool {
+    let mut literal = Vec::new();
+    let mut rest = pattern;
+    while let Some(start) = rest.find("${") {
+        literal.push(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            return false;
+        };
+        rest = &rest[start + end + 1..];
+    }
+    literal.push(rest);
+    let mut at = 0;
+    for (i, part) in literal.iter().enumerate() {
+        let Some(found) = name.get(at..).and_then(|n| n.find(part)) else {
+            return false;
+        };
+        if i == 0 && found != 0 {
+            return false;
+        }
+        at += found + part.len();
+    }
+    literal.last().is_none_or(|last| name.ends_with(last))
+}
+
 impl RepoContext {
     pub fn build(digested: Vec<Digested>) -> Self {
         let mut context = Self::default();
@@ -143,7 +172,13 @@ impl RepoContext {
         let declaration = self.files.get(path)?;
         declaration
             .file
-            .get_or_init(|| discover::load(&declaration.candidate).ok().flatten())
+            .get_or_init(|| {
+                let mut file = discover::load(&declaration.candidate).ok().flatten()?;
+                if let Some(tree) = &self.terraform {
+                    tree.resolve(&mut file);
+                }
+                Some(file)
+            })
             .as_ref()
     }
 
@@ -152,6 +187,21 @@ impl RepoContext {
         self.files
             .values()
             .filter_map(|d| d.file.get().and_then(Option::as_ref))
+    }
+
+    /// Roles whose name the evaluator could not resolve (`${var.prefix}-deploy`) and that
+    /// could be named `name`, with the file declaring each.
+    pub fn unresolved_role_names(&self, name: &str) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self
+            .roles
+            .iter()
+            .filter(|(pattern, _)| {
+                super::terraform::value::is_unresolved(pattern) && could_name(pattern, name)
+            })
+            .flat_map(|(pattern, paths)| paths.iter().map(|p| (pattern.as_str(), p.as_str())))
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// Every role of this name the repository declares, ordered by file.

@@ -128,6 +128,30 @@ fn cloudformation_role_name(root: &Node, route: &Route) -> Option<String> {
 }
 
 fn terraform_role_name(root: &Node, route: &Route, _policies: &[Policy]) -> Option<String> {
+    // A role made by a module call, grafted at the call by the Terraform evaluator.
+    if let [
+        Step::Key(module),
+        Step::Key(call),
+        Step::Key(resource),
+        Step::Key(kind),
+        Step::Key(label),
+        ..,
+    ] = route.0.as_slice()
+        && module == "module"
+        && resource == "resource"
+        && kind == "aws_iam_role"
+    {
+        let body = root
+            .get("module")?
+            .get(call)?
+            .get("resource")?
+            .get("aws_iam_role")?
+            .get(label)?;
+        return Some(
+            body.get_str("name")
+                .map_or_else(|| format!("module.{call}"), str::to_string),
+        );
+    }
     let [Step::Key(resource), Step::Key(kind), Step::Key(label), ..] = route.0.as_slice() else {
         return None;
     };
@@ -135,12 +159,9 @@ fn terraform_role_name(root: &Node, route: &Route, _policies: &[Policy]) -> Opti
         return None;
     }
     let body = root.get("resource")?.get("aws_iam_role")?.get(label)?;
-    Some(
-        body.get_str("name")
-            .filter(|n| !n.contains("${"))
-            .unwrap_or(label)
-            .to_string(),
-    )
+    // A name the evaluator could not resolve is kept as it is (`${var.env}-deploy`), so a
+    // deploy path can say the role may be this one rather than that it is declared nowhere.
+    Some(body.get_str("name").unwrap_or(label).to_string())
 }
 
 #[cfg(test)]

@@ -136,7 +136,7 @@ pub fn attr<'a>(body: &'a Node, route: &Route, key: &str) -> Option<Value<'a>> {
 pub fn declared_mount_max_ttl(root: &Node) -> Option<u64> {
     let parse = |node: Option<&Node>| {
         node.and_then(Node::as_str)
-            .and_then(crate::config::parse_duration)
+            .and_then(crate::model::duration::seconds)
     };
     let mut found: Option<u64> = None;
     let mut note = |seconds: Option<u64>| {

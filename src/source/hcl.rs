@@ -26,16 +26,77 @@ const MAX_DEPTH: usize = 128;
 
 /// Parses a Terraform file.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|error| ParseError {
-        offset: error.location().offset().min(text.len()),
-        message: error.message().to_owned(),
-    })?;
-    let mut cv = Converter { text };
+    let (body, renamed) = parse_lenient(text)?;
+    let mut cv = Converter { text, renamed };
     Ok(cv.body(&body, Span::new(0, text.len()), 0))
+}
+
+/// Parses a Terraform file into hcl-edit's syntax tree, accepting a repeated object key as
+/// Terraform does (the evaluator keeps the last).
+pub fn parse_body(text: &str) -> Result<Body, ParseError> {
+    parse_lenient(text).map(|(body, _)| body)
+}
+
+/// Repeated object keys a file may have before it is taken for hostile input.
+const MAX_RENAMED: usize = 256;
+
+/// hcl-edit rejects an object with a repeated key, which Terraform accepts (the last one wins).
+/// Each repeated key is overwritten, in a copy of the text, by a placeholder of the same byte
+/// length, so every span still points into the original; the placeholder's offset maps back to
+/// the key as written.
+fn parse_lenient(text: &str) -> Result<(Body, Vec<(usize, String)>), ParseError> {
+    let mut copy: Option<String> = None;
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    loop {
+        let current = copy.as_deref().unwrap_or(text);
+        let error = match hcl_edit::parser::parse_body(current) {
+            Ok(body) => return Ok((body, renamed)),
+            Err(error) => error,
+        };
+        let offset = error.location().offset().min(text.len());
+        let failure = ParseError {
+            offset,
+            message: error.message().to_owned(),
+        };
+        if !failure.message.contains("redefined object key") || renamed.len() >= MAX_RENAMED {
+            return Err(failure);
+        }
+        let Some((key, placeholder)) = placeholder_at(current, offset, renamed.len()) else {
+            return Err(failure);
+        };
+        let mut next = current.to_string();
+        next.replace_range(offset..offset + placeholder.len(), &placeholder);
+        renamed.push((offset, key));
+        copy = Some(next);
+    }
+}
+
+/// The object key at `offset` and a unique placeholder of its byte length, or `None` when the
+/// key is too short to hold one.
+fn placeholder_at(text: &str, offset: usize, n: usize) -> Option<(String, String)> {
+    let rest = text.get(offset..)?;
+    let (key, len) = if let Some(quoted) = rest.strip_prefix('"') {
+        let end = quoted.find('"')?;
+        (quoted[..end].to_string(), end + 2)
+    } else {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        (rest[..end].to_string(), end)
+    };
+    let tag = format!("_{n}");
+    if rest.starts_with('"') {
+        let inner = len - 2;
+        (inner > tag.len()).then(|| (key, format!("\"{tag}{}\"", "_".repeat(inner - tag.len()))))
+    } else {
+        (len > tag.len()).then(|| (key, format!("{tag}{}", "_".repeat(len - tag.len()))))
+    }
 }
 
 struct Converter<'t> {
     text: &'t str,
+    /// Offsets of repeated keys renamed for the parser, with the key as written.
+    renamed: Vec<(usize, String)>,
 }
 
 fn span_of(range: Option<std::ops::Range<usize>>) -> Span {
@@ -222,17 +283,19 @@ impl Converter<'_> {
                 span,
             },
             Expression::Object(object) => {
-                let entries = object
-                    .iter()
-                    .map(|(k, v)| {
-                        let key_node = self.object_key(k);
-                        let value = self.expr(v.expr(), key_node.as_str(), depth + 1);
-                        Entry {
-                            key: key_node,
-                            value,
-                        }
-                    })
-                    .collect::<Vec<_>>();
+                let mut entries: Vec<Entry> = Vec::new();
+                for (k, v) in object.iter() {
+                    let key_node = self.object_key(k);
+                    let value = self.expr(v.expr(), key_node.as_str(), depth + 1);
+                    // A repeated key: the last one wins, as in Terraform.
+                    if let Some(key) = key_node.as_str() {
+                        entries.retain(|e| e.key.as_str() != Some(key));
+                    }
+                    entries.push(Entry {
+                        key: key_node,
+                        value,
+                    });
+                }
                 Node {
                     kind: NodeKind::Map(entries.into()),
                     span,
@@ -277,6 +340,9 @@ impl Converter<'_> {
 
     fn object_key(&mut self, key: &ObjectKey) -> Node {
         let span = span_of(key.span());
+        if let Some((_, original)) = self.renamed.iter().find(|(at, _)| *at == span.start) {
+            return scalar(original.clone(), ScalarStyle::Quoted, span);
+        }
         match key {
             ObjectKey::Ident(ident) => scalar(ident.as_str(), ScalarStyle::Plain, span),
             ObjectKey::Expression(Expression::String(s)) => {

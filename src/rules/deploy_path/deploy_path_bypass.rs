@@ -2,8 +2,9 @@
 //! job's environment.
 
 use crate::finding::{Location, Severity};
-use crate::model::iam::Statement;
+use crate::model::iam::{Condition, Statement};
 use crate::model::roles::{self, DeclaredRole};
+use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::model::{Job, Workflow};
 use crate::rules::{Cx, Rule, RuleMeta};
 
@@ -21,7 +22,12 @@ repository's IAM JSON, CloudFormation or Terraform) and reads that role's trust 
 GitHub's OIDC provider. When the trust's `sub` condition lets a token in that was *not* issued
 to the job's environment — a branch (`ref:refs/heads/main`), a tag, a pull request, a wildcard,
 another environment, or no `sub` condition at all — the finding points at the trust condition,
-with the job as a related location.
+with the job as a related location. Terraform is evaluated first (variables, locals, local
+modules with the caller's arguments, registry OIDC role modules from
+`rules/terraform/oidc-modules.toml`), so a role made by a module is found at the module call.
+A `sub` the evaluator could not resolve is reported as `info` "could not resolve …": it is
+not known to require the environment. One `sub` condition bound to the environment bounds the
+statement, as IAM requires every condition.
 
 ## Why is this bad
 The environment is where the approval gate lives; the trust policy is what the cloud actually
@@ -80,7 +86,11 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Why a `sub` value admits tokens from outside `environment`, or `None` when it is bound to it.
+/// A value the evaluator could not resolve is not bound: see [`is_unresolved`].
 pub fn outside_environment(sub: &str, environment: &str, wildcards: bool) -> Option<String> {
+    if is_unresolved(sub) {
+        return Some(could_not_resolve(sub));
+    }
     let has_wildcard = wildcards && sub.contains(['*', '?']);
     let Some(rest) = sub.strip_prefix("repo:") else {
         // A customised subject template: it must at least name the environment.
@@ -128,6 +138,17 @@ pub fn outside_environment(sub: &str, environment: &str, wildcards: bool) -> Opt
     })
 }
 
+/// Whether every value of a `sub` condition is bound to `environment`.
+pub fn requires_environment(condition: &Condition, environment: &str) -> bool {
+    let wildcards = condition.base_operator().eq_ignore_ascii_case("StringLike");
+    !condition.operator.starts_with("ForAllValues")
+        && !condition.values.is_empty()
+        && condition
+            .values
+            .iter()
+            .all(|v| outside_environment(v.text, environment, wildcards).is_none())
+}
+
 impl DeployPathBypass {
     fn judge(&self, cx: &mut Cx, job: &Job, environment: &str, role: &DeclaredRole) {
         let job_location = Location::key(job.route.clone()).labelled(format!(
@@ -154,23 +175,37 @@ impl DeployPathBypass {
                 );
                 continue;
             }
+            // Every condition of a statement must hold: one `sub` condition bound to the
+            // environment bounds the statement, whatever looser ones sit beside it.
+            if subs.iter().any(|c| requires_environment(c, environment)) {
+                continue;
+            }
             for condition in subs {
                 let wildcards = condition.base_operator().eq_ignore_ascii_case("StringLike");
                 for value in &condition.values {
                     let Some(why) = outside_environment(value.text, environment, wildcards) else {
                         continue;
                     };
-                    cx.report(
+                    let finding = if is_unresolved(value.text) {
                         Self::META
                             .finding(
                                 format!(
-                                    "role `{}` trusts `{}`, so {why} can assume it without passing environment `{environment}`",
+                                    "role `{}` trusts `{}`: {why}, so whether it requires environment `{environment}` is unknown",
                                     role.name, value.text
                                 ),
                                 Location::value(value.route.clone()).in_file(role.file.path.clone()),
                             )
-                            .related(job_location.clone()),
-                    );
+                            .severity(Severity::Info)
+                    } else {
+                        Self::META.finding(
+                            format!(
+                                "role `{}` trusts `{}`, so {why} can assume it without passing environment `{environment}`",
+                                role.name, value.text
+                            ),
+                            Location::value(value.route.clone()).in_file(role.file.path.clone()),
+                        )
+                    };
+                    cx.report(finding.related(job_location.clone()));
                 }
             }
         }

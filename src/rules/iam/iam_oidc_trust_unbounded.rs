@@ -7,6 +7,7 @@ use regex::Regex;
 
 use crate::finding::{Location, Severity};
 use crate::model::iam::{Condition, Statement};
+use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -21,7 +22,12 @@ crate::rule_meta!(
 Reads trust statements whose `Federated` principal is GitHub's OIDC provider
 (`token.actions.githubusercontent.com`, or a GitHub Enterprise issuer
 `token.actions.githubusercontent.com/<slug>`) and grades how far their conditions open the
-role:
+role. Terraform is read as Terraform evaluates it: the provider may be an
+`aws_iam_openid_connect_provider` resource or data source whose `url` resolves to GitHub, and
+subjects may come from variables (defaults, `terraform.tfvars`, a local module's caller),
+locals, templates, functions, `for` expressions and `dynamic "condition"` blocks. Roles made
+by the registry modules listed in `rules/terraform/oidc-modules.toml` are read at the module
+call. The grades:
 - no `sub` condition and no repository claim: any repository on GitHub (high);
 - `sub` of `*`, `repo:*` or `repo:*/*`: any repository (high);
 - `sub` of `repo:org/*`: every repository of the organisation, new ones included (high;
@@ -31,12 +37,20 @@ role:
 - `ForAllValues:` on `sub`, which passes when the claim is absent (high); `ForAnyValue:`
   (medium);
 - `repo:org/repo:*`: any branch, pull request or environment of the repository (medium);
-- `repo:org/repo:ref:refs/heads/*` or `repo:org/repo:environment:*`: any branch or any
-  environment of the repository (medium; a job that names an environment that does not
-  exist creates it, unprotected);
+- `repo:org/repo:ref:refs/heads/*`: any branch (medium); `repo:org/repo:environment:*`: any
+  environment, protected or not (medium);
 - a `pull_request` subject (medium);
-- a wildcard under `StringEquals`, which is a literal `*` and never matches (low);
-- no `aud` condition (low).
+- a wildcard under `StringEquals`, which is a literal `*` and never matches today: medium when
+  the pattern meant would open the role (checkov's `repo:org*`, `*`), else low;
+- no `aud` condition (low);
+- a subject, condition or `Federated` principal the evaluator could not resolve (a variable
+  with no default, a remote state, a module output): `info` "could not resolve …", naming it.
+  Unknown is never taken as bound.
+
+IAM requires every condition of a statement: one `sub` condition that binds the role (say a
+`StringEquals` on an exact subject) bounds the statement, whatever looser `StringLike` sits
+beside it. A repeated key in a `jsonencode` object is read as Terraform reads it: the last
+one wins.
 
 Since 2026 STS checks GitHub's claims as condition keys of their own
 (`token.actions.githubusercontent.com:repository`, `:repository_id`, `:job_workflow_ref`,
@@ -84,11 +98,37 @@ fn claim(condition: &Condition) -> Option<String> {
     Some(captures.get(1)?.as_str().to_ascii_lowercase())
 }
 
-fn is_github_provider(statement: &Statement) -> bool {
-    statement.principals.iter().any(|p| {
-        p.kind.eq_ignore_ascii_case("Federated")
-            && p.value.text.contains("token.actions.githubusercontent.com")
-    })
+/// Whether a statement trusts GitHub's OIDC provider: a `Federated` principal whose value
+/// names GitHub's issuer (literally, or as the evaluated ARN of an
+/// `aws_iam_openid_connect_provider` resource or data source), or a `Federated` principal
+/// whose conditions test GitHub's claims.
+pub fn is_github_provider(statement: &Statement) -> bool {
+    let federated = || {
+        statement
+            .principals
+            .iter()
+            .filter(|p| p.kind.eq_ignore_ascii_case("Federated"))
+    };
+    federated().any(|p| p.value.text.contains(GITHUB_HOST))
+        || (federated().next().is_some() && statement.conditions.iter().any(|c| claim(c).is_some()))
+}
+
+const GITHUB_HOST: &str = "token.actions.githubusercontent.com";
+
+/// A web-identity trust whose `Federated` principal could not be resolved: it may be GitHub.
+fn unresolved_provider<'s>(statement: &'s Statement) -> Option<&'s str> {
+    let web_identity = statement
+        .actions
+        .iter()
+        .any(|a| a.text.eq_ignore_ascii_case("sts:AssumeRoleWithWebIdentity"));
+    if !web_identity {
+        return None;
+    }
+    statement
+        .principals
+        .iter()
+        .find(|p| p.kind.eq_ignore_ascii_case("Federated") && is_unresolved(p.value.text))
+        .map(|p| p.value.text)
 }
 
 fn exact(condition: &Condition) -> bool {
@@ -97,13 +137,21 @@ fn exact(condition: &Condition) -> bool {
         && condition
             .values
             .iter()
-            .all(|v| !v.text.contains(['*', '?']))
+            .all(|v| !v.text.contains(['*', '?']) && !is_unresolved(v.text))
 }
 
 /// How far one `sub` value opens the role: severity and wording, or `None` when it binds.
+/// A value holding what the evaluator could not resolve (`repo:${var.org}/*`) is `info`:
+/// the binding is unknown, which is not the same as bound.
 pub fn judge_sub(text: &str) -> Option<(Severity, String)> {
-    if text.contains("${") {
-        return None;
+    if is_unresolved(text) {
+        return Some((
+            Severity::Info,
+            format!(
+                "{} in `sub` `{text}`: whether it binds the role to one repository is unknown",
+                could_not_resolve(text)
+            ),
+        ));
     }
     let Some(rest) = text.strip_prefix("repo:") else {
         if text == "*" || text.starts_with('*') {
@@ -168,7 +216,46 @@ pub fn judge_sub(text: &str) -> Option<(Severity, String)> {
             format!("`sub` of `{text}` lets pull-request workflows of `{repo}` assume this role"),
         ));
     }
+    if let Some(branch) = context.strip_prefix("ref:refs/heads/")
+        && branch.contains(['*', '?'])
+    {
+        return Some((
+            Severity::Medium,
+            format!(
+                "`sub` of `{text}` lets a workflow on any branch of `{repo}` matching `{branch}` assume this role, and anyone who can push a branch can make one"
+            ),
+        ));
+    }
+    if let Some(environment) = context.strip_prefix("environment:")
+        && environment.contains(['*', '?'])
+    {
+        return Some((
+            Severity::Medium,
+            format!(
+                "`sub` of `{text}` lets any environment of `{repo}` matching `{environment}` assume this role, including ones with no protection rules"
+            ),
+        ));
+    }
+    if context.starts_with("ref:") && context.contains(['*', '?']) {
+        return Some((
+            Severity::Medium,
+            format!("`sub` of `{text}` lets any matching ref of `{repo}` assume this role"),
+        ));
+    }
     None
+}
+
+/// Whether a `sub` condition binds the role on its own: every value bounded and known. IAM
+/// requires every condition of a statement, so one such condition bounds the statement
+/// whatever looser `sub` conditions sit beside it.
+fn binds(condition: &Condition) -> bool {
+    let like = condition.base_operator() == "StringLike";
+    !condition.operator.starts_with("ForAllValues")
+        && !condition.values.is_empty()
+        && condition.values.iter().all(|v| {
+            let wild = v.text.contains(['*', '?']);
+            (!wild || like) && judge_sub(v.text).is_none()
+        })
 }
 
 impl Rule for IamOidcTrustUnbounded {
@@ -180,10 +267,24 @@ impl Rule for IamOidcTrustUnbounded {
         for policy in cx.policies() {
             for statement in &policy.statements {
                 // A GitHub `Federated` principal makes it a trust statement, whatever its actions say.
-                if !statement.allow || statement.not_action || !is_github_provider(statement) {
+                if !statement.allow || statement.not_action {
                     continue;
                 }
-                self.check_statement(cx, statement);
+                if is_github_provider(statement) {
+                    self.check_statement(cx, statement);
+                } else if let Some(provider) = unresolved_provider(statement) {
+                    cx.report(
+                        Self::META
+                            .finding(
+                                format!(
+                                    "{} in the `Federated` principal: if it is GitHub's OIDC provider, whether this trust is bounded is unknown",
+                                    could_not_resolve(provider)
+                                ),
+                                Location::value(statement.principal_route.clone()),
+                            )
+                            .severity(Severity::Info),
+                    );
+                }
             }
         }
     }
@@ -210,17 +311,38 @@ impl IamOidcTrustUnbounded {
         let principal = statement
             .principals
             .iter()
-            .find(|p| p.value.text.contains("token.actions.githubusercontent.com"))
+            .find(|p| p.kind.eq_ignore_ascii_case("Federated"))
             .map_or_else(
                 || Location::value(statement.route.clone()),
                 |p| Location::value(p.value.route.clone()),
             );
+        // Conditions the evaluator could not read (a `dynamic "condition"` over an unknown
+        // collection): what they test is unknown, so "no `sub`" is not a verdict.
+        let unreadable: Vec<&Condition> = statement
+            .conditions
+            .iter()
+            .filter(|c| is_unresolved(&c.key) || is_unresolved(&c.operator))
+            .collect();
         if subs.is_empty() && !repo_bound {
-            cx.report(Self::META.finding(
-                "trust lets any GitHub repository assume this role: no `sub` or repository condition",
-                principal.clone(),
-            ));
+            match unreadable.first() {
+                Some(condition) => cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "{} in a trust condition: whether it binds the role to one repository is unknown",
+                                could_not_resolve(&format!("{} {}", condition.operator, condition.key))
+                            ),
+                            Location::key(condition.key_route.clone()),
+                        )
+                        .severity(Severity::Info),
+                ),
+                None => cx.report(Self::META.finding(
+                    "trust lets any GitHub repository assume this role: no `sub` or repository condition",
+                    principal.clone(),
+                )),
+            }
         }
+        let bound_by_one = subs.iter().any(|c| binds(c));
         for condition in &subs {
             let location = Location::key(condition.key_route.clone());
             if condition.operator.starts_with("ForAllValues") {
@@ -246,22 +368,39 @@ impl IamOidcTrustUnbounded {
             }
             let like = condition.base_operator() == "StringLike";
             for value in &condition.values {
-                let wild = value.text.contains(['*', '?']);
+                let wild = value.text.contains(['*', '?']) && !is_unresolved(value.text);
                 if wild && !like {
+                    // Nothing matches today; what was meant is a wildcard, one operator change
+                    // away from letting in what the pattern covers.
+                    let meant = judge_sub(value.text);
+                    let severity = match &meant {
+                        Some((Severity::High | Severity::Medium, _))
+                            if !repo_bound && !bound_by_one =>
+                        {
+                            Severity::Medium
+                        }
+                        _ => Severity::Low,
+                    };
+                    let intent = match &meant {
+                        Some((_, message)) if severity == Severity::Medium => {
+                            format!("; as a pattern, {message}")
+                        }
+                        _ => String::new(),
+                    };
                     cx.report(
                         Self::META
                             .finding(
                                 format!(
-                                    "`{}` compares `{}` literally: the `*` never matches, use `StringLike` or an exact subject",
+                                    "`{}` compares `{}` literally: the `*` never matches today, use an exact subject{intent}",
                                     condition.operator, value.text
                                 ),
                                 Location::value(value.route.clone()),
                             )
-                            .severity(Severity::Low),
+                            .severity(severity),
                     );
                     continue;
                 }
-                if repo_bound {
+                if repo_bound || bound_by_one {
                     continue;
                 }
                 if let Some((severity, message)) = judge_sub(value.text) {
@@ -273,7 +412,7 @@ impl IamOidcTrustUnbounded {
                 }
             }
         }
-        if !github.iter().any(|(name, _)| name == "aud") {
+        if !github.iter().any(|(name, _)| name == "aud") && unreadable.is_empty() {
             cx.report(
                 Self::META
                     .finding(

@@ -2,8 +2,9 @@
 //! workflows (`role-duration-seconds`), IAM roles (`MaxSessionDuration`) and Vault roles
 //! (`token_ttl`, `max_sts_ttl`, …, and roles that set none and inherit Vault's 768h).
 
-use crate::config::parse_duration;
 use crate::finding::{Location, Severity};
+use crate::model::duration::seconds as parse_duration;
+use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::model::{Step, iam, vault};
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
 use crate::source::{FileKind, SourceFile};
@@ -26,8 +27,13 @@ In IAM: a role's `MaxSessionDuration` (CloudFormation) or `max_session_duration`
 In Vault roles written in Terraform: `default_sts_ttl` and `max_sts_ttl` of
 `vault_aws_secret_backend_role`; `ttl`, `max_ttl`, `token_ttl`, `token_max_ttl` and
 `token_explicit_max_ttl` of `vault_jwt_auth_backend_role`, `vault_token_auth_backend_role`,
-`vault_approle_auth_backend_role` and `vault_kubernetes_auth_backend_role` (seconds, or units
-as Vault takes them: `15m`, `12h`). A role that sets no maximum inherits the mount's or the
+`vault_approle_auth_backend_role` and `vault_kubernetes_auth_backend_role` (seconds, or Go
+durations as Vault takes them: `15m`, `1.5h`, `1h30m`).
+
+Terraform values are evaluated: a lifetime set through a variable, a local, `*.tfvars`, a
+local module's caller or a registry module's input (`max_session_duration` of the modules in
+`rules/terraform/oidc-modules.toml`) is judged at its value. One the evaluator cannot resolve
+is reported as `info` "could not resolve …", never as within the limit. A role that sets no maximum inherits the mount's or the
 system's (768h unless tuned): that is reported too, unless the same file declares a mount or
 auth backend tuned to `max_lease_ttl` within the limit.
 
@@ -171,8 +177,32 @@ const VAULT_ROLES: &[(&str, &[&str], &[&str])] = &[
 const VAULT_SYSTEM_MAX: u64 = 768 * 3600;
 
 impl LongTtl {
+    /// A lifetime the evaluator could not resolve: not known to be within the limit.
+    fn unresolved(cx: &mut Cx, owner: &str, text: &str, route: crate::source::Route) {
+        cx.report(
+            Self::META
+                .finding(
+                    format!(
+                        "{} for the lifetime of `{owner}`: whether it is within max_credential_ttl is unknown",
+                        could_not_resolve(text)
+                    ),
+                    Location::value(route),
+                )
+                .severity(Severity::Info),
+        );
+    }
+
     fn check_iam(cx: &mut Cx, file: &SourceFile) {
         for duration in iam::session_durations(file) {
+            if is_unresolved(duration.value.text) {
+                Self::unresolved(
+                    cx,
+                    &duration.owner,
+                    duration.value.text,
+                    duration.value.route,
+                );
+                continue;
+            }
             let Some(seconds) = parse_duration(duration.value.text) else {
                 continue;
             };
@@ -208,6 +238,10 @@ impl LongTtl {
                     let Some(value) = vault::attr(body, &route, key) else {
                         continue;
                     };
+                    if is_unresolved(value.text) {
+                        Self::unresolved(cx, &format!("{kind}.{name}"), value.text, value.route);
+                        continue;
+                    }
                     let Some(seconds) = parse_duration(value.text) else {
                         continue;
                     };

@@ -1,0 +1,142 @@
+//! The Terraform evaluator on fixture folders: `terraform.tfvars` and `*.auto.tfvars`, local
+//! modules evaluated with their caller's arguments, and registry GitHub-OIDC role modules read
+//! through `rules/terraform/oidc-modules.toml`. Each `fire` folder must give the findings
+//! listed; its `safe` twin none from these rules.
+#![cfg(test)]
+
+use std::path::PathBuf;
+
+use tollgate::engine::{self, CheckOptions};
+
+const RULES: &[&str] = &["iam-oidc-trust-unbounded", "long-ttl", "deploy-path-bypass"];
+
+/// `(rule, severity, file, line)` of every finding of [`RULES`], sorted.
+fn findings(path: &str) -> Vec<(String, String, String, usize)> {
+    let report = engine::check(&CheckOptions {
+        paths: vec![
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/terraform")
+                .join(path),
+        ],
+        ..CheckOptions::default()
+    });
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let mut out: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| RULES.contains(&f.rule))
+        .map(|f| {
+            let file = f
+                .region
+                .path
+                .split_once(&format!("{path}/"))
+                .map_or(f.region.path.clone(), |(_, rest)| rest.to_string());
+            (
+                f.rule.to_string(),
+                f.severity.to_string(),
+                file,
+                f.region.line,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn row(rule: &str, severity: &str, file: &str, line: usize) -> (String, String, String, usize) {
+    (rule.into(), severity.into(), file.into(), line)
+}
+
+#[test]
+fn tfvars_set_variables() {
+    assert_eq!(
+        findings("tfvars/fire"),
+        vec![
+            row("iam-oidc-trust-unbounded", "high", "main.tf", 18),
+            row("long-ttl", "medium", "main.tf", 9),
+        ]
+    );
+    assert_eq!(findings("tfvars/safe"), vec![]);
+}
+
+#[test]
+fn local_modules_take_the_callers_arguments() {
+    // The role is declared at the call (main.tf) and, with the one caller's arguments, in the
+    // module's own file.
+    assert_eq!(
+        findings("local-module/fire"),
+        vec![
+            row("iam-oidc-trust-unbounded", "medium", "main.tf", 1),
+            row(
+                "iam-oidc-trust-unbounded",
+                "medium",
+                "modules/role/main.tf",
+                23
+            ),
+            row("long-ttl", "medium", "main.tf", 1),
+            row("long-ttl", "medium", "modules/role/main.tf", 31),
+        ]
+    );
+    assert_eq!(findings("local-module/safe"), vec![]);
+}
+
+#[test]
+fn registry_modules_are_read_through_the_table() {
+    assert_eq!(
+        findings("registry-module/fire"),
+        vec![
+            row("deploy-path-bypass", "high", "main.tf", 5),
+            row("iam-oidc-trust-unbounded", "high", "main.tf", 12),
+            row("long-ttl", "medium", "main.tf", 6),
+        ]
+    );
+    assert_eq!(findings("registry-module/safe"), vec![]);
+}
+
+/// checkov's GitHub OIDC trust cases (CKV_AWS_358/393, in `../shared` when present): every
+/// case checkov fails gets a finding at medium or above. (Cases it passes that tollgate reports
+/// are `repo:org/*` and `repo:org/repo:*`, stricter by the rule's docs.)
+#[test]
+fn checkov_failing_oidc_cases_are_medium_or_above() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/peers/iam/checkov");
+    let Ok(labels) = std::fs::read_to_string(base.join("labels.tsv")) else {
+        eprintln!("skipped: {} not present", base.display());
+        return;
+    };
+    let mut failing = 0;
+    for line in labels
+        .lines()
+        .filter(|l| l.contains("OIDC") && l.contains("FAILED"))
+    {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (file, address) = (fields[0], fields[1]);
+        let text = std::fs::read_to_string(base.join(file)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), &text).unwrap();
+        let (kind, name) = address.split_once('.').unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.contains(&format!("\"{kind}\" \"{name}\"")))
+            .unwrap()
+            + 1;
+        let end = lines
+            .iter()
+            .enumerate()
+            .skip(start)
+            .find(|(_, l)| l.starts_with("data ") || l.starts_with("resource "))
+            .map_or(lines.len(), |(i, _)| i);
+        let report = engine::check(&CheckOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..CheckOptions::default()
+        });
+        let found = report.findings.iter().any(|f| {
+            f.rule == "iam-oidc-trust-unbounded"
+                && (start..=end).contains(&f.region.line)
+                && matches!(f.severity.to_string().as_str(), "medium" | "high")
+        });
+        assert!(found, "{file} {address}: no finding at medium or above");
+        failing += 1;
+    }
+    assert!(failing >= 12, "{failing}");
+}
