@@ -300,11 +300,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Baseline(args) => write_baseline(args),
         Command::Rules => {
             let mut text = String::new();
+            let width = rules::all_meta()
+                .iter()
+                .map(|m| m.id.len())
+                .max()
+                .unwrap_or(0);
             for meta in rules::all_meta() {
                 // `as_str`, not `Display`: the padding needs a `str` (Severity's Display ignores
                 // width), else the summary column is ragged.
                 text.push_str(&format!(
-                    "{:<28} {:<7} {}\n",
+                    "{:<width$} {:<7} {}\n",
                     meta.id,
                     meta.severity.as_str(),
                     meta.summary

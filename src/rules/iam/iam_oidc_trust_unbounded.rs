@@ -436,13 +436,14 @@ mod tests {
             "repo:acme/app:environment:*",
             "repo:acme/app:ref:refs/tags/*",
             "repo:acme/app:ref:*",
+            // A branch pattern: anyone who can push a branch can make a matching one.
+            "repo:acme/app:ref:refs/heads/release/*",
         ] {
             assert!(judge_sub(sub).is_some(), "{sub}");
         }
         for sub in [
             "repo:acme/app:ref:refs/heads/main",
             "repo:acme/app:environment:production",
-            "repo:acme/app:ref:refs/heads/release/*",
         ] {
             assert!(judge_sub(sub).is_none(), "{sub}");
         }
