@@ -83,6 +83,11 @@ impl Statement<'_> {
         }
         let root = self.principals.iter().all(|p| {
             let v = p.value.text.trim();
+            // The Terraform evaluator carries what it cannot resolve as `${expression}`.
+            let v = v
+                .strip_prefix("${")
+                .and_then(|inner| inner.strip_suffix('}'))
+                .unwrap_or(v);
             // `arn:aws:iam::123456789012:root`, a bare account id, a Terraform
             // `format("arn:…:iam::%s:root", …)`, or the caller's own account id.
             p.kind == "AWS"
