@@ -32,6 +32,11 @@ FACTS = [
     ("airtable-api-key", "airtable", [(AN, 17)]),
     ("contentful-delivery-api-token", "contentful", [(AN, 43)]),
     ("private-key-base64", "private", ["b64pem"]),
+    ("castai-api-key", "CastAI", ["castai_v1_", (AN, 64), "_", (AN, 8)]),
+    ("chieftools-pat", "chieftools", ["ctp_", (AN, 36)]),
+    ("chieftools-access-token", "chieftools", ["cto_", (AN, 36)]),
+    ("chieftools-refresh-token", "chieftools", ["ctr_", (AN, 36)]),
+    ("defined-networking-api-token", "dnkey", ["dnkey-", (EXT, 26), "-", (EXT, 52)]),
     # formats tollgate already knew, as a control
     ("github-pat", "github", ["ghp_", (AN, 36)]),
     ("openai-api-key", "openai", ["sk-proj-", (EXT, 74), "T3BlbkFJ", (EXT, 74)]),
