@@ -37,6 +37,9 @@ FACTS = [
     ("chieftools-access-token", "chieftools", ["cto_", (AN, 36)]),
     ("chieftools-refresh-token", "chieftools", ["ctr_", (AN, 36)]),
     ("defined-networking-api-token", "dnkey", ["dnkey-", (EXT, 26), "-", (EXT, 52)]),
+    ("dropbox-api-token", "dropbox", [(AN, 15)]),
+    ("dropbox-short-lived-api-token", "dropbox", ["sl.", (LOW + "-=_", 135)]),
+    ("dropbox-long-lived-api-token", "dropbox", [(LOW, 11), "AAAAAAAAAA", (LOW + "-_=", 43)]),
     # formats tollgate already knew, as a control
     ("github-pat", "github", ["ghp_", (AN, 36)]),
     ("openai-api-key", "openai", ["sk-proj-", (EXT, 74), "T3BlbkFJ", (EXT, 74)]),
