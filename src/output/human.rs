@@ -1,6 +1,7 @@
 //! `--format human`: a code frame per finding, then a summary line.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
@@ -21,7 +22,7 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Renderer) -> String {
+fn frame(report: &Report, finding: &Finding, secrets: &Secrets, renderer: &Renderer) -> String {
     // Messages, labels and paths carry text from files (job ids, file names): control
     // characters are shown as escapes, so none can move the cursor or start a line of its own.
     let title = format!(
@@ -53,10 +54,7 @@ fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Render
     let source = file.text.get(start_offset..end_offset).unwrap_or("");
     // Any secret found in this file is masked, whichever finding's frame shows its line.
     let masked;
-    let source = if secrets
-        .iter()
-        .any(|s| s.start < end_offset && start_offset < s.end)
-    {
+    let source = if secrets.meets(start_offset, end_offset) {
         masked = mask(source, start_offset, secrets);
         masked.as_str()
     } else {
@@ -113,12 +111,12 @@ fn frame(report: &Report, finding: &Finding, secrets: &[Span], renderer: &Render
 /// the indentation that follows them stay, so a masked key block keeps its shape. Byte
 /// offsets are kept too (a multi-byte character becomes as many `*`), so annotation spans
 /// still line up.
-fn mask(source: &str, base: usize, spans: &[Span]) -> String {
+fn mask(source: &str, base: usize, spans: &Secrets) -> String {
     let mut out = String::with_capacity(source.len());
     let mut line_start = true;
     for (index, c) in source.char_indices() {
         let at = base + index;
-        let secret = spans.iter().any(|s| s.start <= at && at < s.end);
+        let secret = spans.meets(at, at + 1);
         if c == '\n' || c == '\r' {
             line_start = true;
             out.push(c);
@@ -133,26 +131,71 @@ fn mask(source: &str, base: usize, spans: &[Span]) -> String {
     out
 }
 
+/// The secret spans of a file, sorted by start, with the furthest end reached so far: whether
+/// a range meets any of them is a binary search, not a scan of them all.
+struct Secrets {
+    starts: Vec<usize>,
+    furthest_end: Vec<usize>,
+}
+
+impl Secrets {
+    fn new<'a>(spans: impl Iterator<Item = &'a Span>) -> Self {
+        let mut spans: Vec<Span> = spans.copied().collect();
+        spans.sort_by_key(|s| s.start);
+        let mut furthest = 0;
+        let furthest_end = spans
+            .iter()
+            .map(|s| {
+                furthest = furthest.max(s.end);
+                furthest
+            })
+            .collect();
+        Secrets {
+            starts: spans.iter().map(|s| s.start).collect(),
+            furthest_end,
+        }
+    }
+
+    /// Whether some span `s` has `s.start < end && start < s.end`.
+    fn meets(&self, start: usize, end: usize) -> bool {
+        let before = self.starts.partition_point(|&s| s < end);
+        before > 0
+            && self
+                .furthest_end
+                .get(before - 1)
+                .is_some_and(|&e| start < e)
+    }
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let mut secrets: HashMap<&str, Vec<Span>> = HashMap::new();
+    // Findings of one file mostly share one list of its secrets: each list is read once.
+    let mut lists: HashMap<&str, Vec<&Arc<Vec<Span>>>> = HashMap::new();
     for finding in &report.findings {
         if !finding.sensitive.is_empty() {
-            secrets
-                .entry(finding.region.path.as_str())
-                .or_default()
-                .extend(&finding.sensitive);
+            let seen = lists.entry(finding.region.path.as_str()).or_default();
+            if !seen
+                .iter()
+                .any(|list| Arc::ptr_eq(list, &finding.sensitive))
+            {
+                seen.push(&finding.sensitive);
+            }
         }
     }
+    let secrets: HashMap<&str, Secrets> = lists
+        .into_iter()
+        .map(|(path, lists)| (path, Secrets::new(lists.into_iter().flat_map(|l| l.iter()))))
+        .collect();
+    let no_secrets = Secrets::new([].iter());
     let mut out = String::new();
     for finding in &report.findings {
         let in_file = secrets
             .get(finding.region.path.as_str())
-            .map_or(&[][..], Vec::as_slice);
+            .unwrap_or(&no_secrets);
         out.push_str(&frame(report, finding, in_file, &renderer));
         out.push('\n');
     }
