@@ -33,7 +33,7 @@ CASES=(
     "tf-types:25000:distinct Terraform resource types"
     "tf-blocks:25000:distinct unlabelled Terraform blocks"
     "hcl-keys:25000:distinct labelled .hcl keys"
-    "roles-jobs:500:roles with document trust, 100 deploy jobs"
+    "roles-jobs:4000:roles with document trust, 100 deploy jobs"
     "yaml-slip:20000:jobs of a workflow with one indentation slip"
     "globs:5000:ignore globs in tollgate.yml"
 )

@@ -12,6 +12,10 @@ use crate::source::Span;
 
 /// Longest stretch of source shown for one finding.
 const MAX_FRAME_LINES: usize = 12;
+/// A frame longer than this (a minified line) shows a window of the primary span's line instead.
+const MAX_FRAME_BYTES: usize = 4096;
+/// Bytes shown on each side of the primary span in such a window, and of the span itself.
+const FRAME_WINDOW: usize = 200;
 
 fn level(severity: Severity) -> Level<'static> {
     match severity {
@@ -51,6 +55,11 @@ fn frame(report: &Report, finding: &Finding, secrets: &Secrets, renderer: &Rende
         .max(finding.region.line);
     let start_offset = file.line_offset(first);
     let end_offset = file.line_offset(last + 1);
+    if end_offset.saturating_sub(start_offset) > MAX_FRAME_BYTES {
+        let mut out = long_line_frame(file, finding, secrets, renderer, &title, &shown_path);
+        push_related_elsewhere(&mut out, finding);
+        return out;
+    }
     let source = file.text.get(start_offset..end_offset).unwrap_or("");
     // Any secret found in this file is masked, whichever finding's frame shows its line.
     let masked;
@@ -90,6 +99,12 @@ fn frame(report: &Report, finding: &Finding, secrets: &Secrets, renderer: &Rende
         .element(snippet)];
     let mut out = renderer.render(&report_elements).to_string();
     out.push('\n');
+    push_related_elsewhere(&mut out, finding);
+    out
+}
+
+/// The `= related:` lines of the places in other files than the finding's.
+fn push_related_elsewhere(out: &mut String, finding: &Finding) {
     for related in finding
         .related
         .iter()
@@ -102,6 +117,72 @@ fn frame(report: &Report, finding: &Finding, secrets: &Secrets, renderer: &Rende
             related.region.column,
             visible(&related.message)
         ));
+    }
+}
+
+/// The frame of a finding whose lines are too long to show whole (minified files): a window of
+/// its own line around the primary span, so that each frame costs the window, not the line.
+/// The place is printed by us, as annotate-snippets would count columns from the window.
+fn long_line_frame(
+    file: &crate::source::SourceFile,
+    finding: &Finding,
+    secrets: &Secrets,
+    renderer: &Renderer,
+    title: &str,
+    shown_path: &str,
+) -> String {
+    let text = file.text.as_str();
+    let span = finding.region.span;
+    let line_start = file.line_offset(finding.region.line);
+    let line_end = file.line_offset(finding.region.line + 1);
+    let start = span.start.clamp(line_start, line_end);
+    let shown_end = span.end.max(start).min(start + FRAME_WINDOW).min(line_end);
+    let mut from = start.saturating_sub(FRAME_WINDOW).max(line_start);
+    let mut to = (shown_end + FRAME_WINDOW).min(line_end);
+    while from > line_start && !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    while to < line_end && !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let window = text.get(from..to).unwrap_or("");
+    let masked;
+    let window = if secrets.meets(from, to) {
+        masked = mask(window, from, secrets);
+        masked.as_str()
+    } else {
+        window
+    };
+    let before = if from > line_start { "…" } else { "" };
+    let after = if to < line_end { "…" } else { "" };
+    let source = format!("{before}{}{after}", window.trim_end_matches(['\n', '\r']));
+    let mut primary = start - from + before.len()..shown_end - from + before.len();
+    if primary.is_empty() && primary.end < source.len() {
+        primary.end += 1;
+    }
+    let snippet = Snippet::source(source.as_str())
+        .line_start(finding.region.line)
+        .annotation(AnnotationKind::Primary.span(primary).label(finding.rule));
+    let report_elements = [level(finding.severity)
+        .primary_title(title)
+        .element(snippet)];
+    let rendered = renderer.render(&report_elements).to_string();
+    let width = finding.region.line.to_string().len();
+    let place = format!(
+        "{:width$}--> {shown_path}:{}:{}",
+        "", finding.region.line, finding.region.column
+    );
+    let mut out = String::with_capacity(rendered.len() + place.len() + 2);
+    let mut lines = rendered.lines();
+    if let Some(first) = lines.next() {
+        out.push_str(first);
+        out.push('\n');
+    }
+    out.push_str(&place);
+    out.push('\n');
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
     }
     out
 }
