@@ -208,10 +208,14 @@ const MAX_NAMED_LINE: usize = 5_000;
 /// Whether the line holding `at` is one to read by name: not over [`MAX_NAMED_LINE`], and
 /// not test-runner output (`--- PASS: TestX (0.89s)`, `=== RUN`).
 fn readable_line(bytes: &[u8], at: usize) -> bool {
-    let start = bytes[..at]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    // Looked for no further back than a readable line reaches: a minified line holds many
+    // names, and finding its start from each of them made the scan quadratic.
+    let from = at.saturating_sub(MAX_NAMED_LINE + 1);
+    let start = match bytes[from..at].iter().rposition(|&b| b == b'\n') {
+        Some(i) => from + i + 1,
+        None if from == 0 => 0,
+        None => return false,
+    };
     let end = bytes[at..]
         .iter()
         .take(MAX_NAMED_LINE + 1)
