@@ -28,7 +28,7 @@ CASES=(
     "env-steps:250:steps, each reading 2,000 tainted env entries"
     "injections:10000:distinct injections in one script"
     "minified:16000:statements of a one-line IAM policy, one finding each"
-    "minified-human:2000:statements of a one-line IAM policy, human format:--format human"
+    "minified-human:16000:statements of a one-line IAM policy, human format:--format human"
     "secrets:40000:AWS keys in one file, one per line"
     "tf-types:25000:distinct Terraform resource types"
     "tf-blocks:25000:distinct unlabelled Terraform blocks"
