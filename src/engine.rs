@@ -16,7 +16,7 @@ use crate::model::terraform::Tree;
 use crate::model::{Action, Workflow};
 use crate::rules::{self, Cx, RuleMeta};
 use crate::source::discover::{self, Candidate};
-use crate::source::{FileError, FileKind, SourceFile};
+use crate::source::{FileError, FileKind, SourceFile, Span};
 use crate::suppress;
 
 #[derive(Clone, Debug, Default)]
@@ -1009,7 +1009,9 @@ fn shield(
     secrets: &[rules::secrets::Hit],
     drafts: &mut [Draft],
 ) {
-    let mut elsewhere: HashMap<String, Vec<rules::secrets::Hit>> = HashMap::new();
+    let here = FileSecrets::new(&file.text, secrets);
+    let mut elsewhere: HashMap<String, FileSecrets> = HashMap::new();
+    let none = FileSecrets::new("", &[]);
     for finding in drafts {
         let other = finding
             .primary
@@ -1017,31 +1019,88 @@ fn shield(
             .as_deref()
             .filter(|path| *path != file.path)
             .map(|path| repo.file(path));
-        let (text, hits) = if other.is_none() {
-            (file.text.as_str(), secrets)
-        } else if let Some(Some(other)) = other {
-            let hits = elsewhere
-                .entry(other.path.clone())
-                .or_insert_with(|| rules::secrets::find(&other.path, &other.text));
-            (other.text.as_str(), hits.as_slice())
-        } else {
-            (file.text.as_str(), &[][..])
+        let secrets = match other {
+            None => &here,
+            Some(Some(other)) => elsewhere.entry(other.path.clone()).or_insert_with(|| {
+                FileSecrets::new(&other.text, &rules::secrets::find(&other.path, &other.text))
+            }),
+            Some(None) => &none,
         };
-        let known: Vec<&str> = hits
+        // Shared, not copied: each finding of a file with many secrets would else cost them all.
+        if finding
+            .sensitive
             .iter()
-            .filter_map(|hit| text.get(hit.secret.start..hit.secret.end))
-            .collect();
-        for hit in hits {
-            if !finding.sensitive.contains(&hit.secret) {
-                finding.sensitive.push(hit.secret);
-            }
+            .all(|span| secrets.set.contains(span))
+        {
+            finding.sensitive = Arc::clone(&secrets.spans);
+        } else if !secrets.spans.is_empty() {
+            let own = Arc::make_mut(&mut finding.sensitive);
+            let mine: HashSet<Span> = own.iter().copied().collect();
+            own.extend(secrets.spans.iter().filter(|span| !mine.contains(span)));
         }
-        finding.message = rules::secrets::redact(&finding.message, &known);
+        finding.message = secrets.redact(&finding.message);
         for related in &mut finding.related {
             if let Some(label) = &related.label {
-                related.label = Some(rules::secrets::redact(label, &known));
+                related.label = Some(secrets.redact(label));
             }
         }
+    }
+}
+
+/// The secrets of one file, as [`shield`] needs them: their spans, and an automaton that finds
+/// which of their values a message quotes in one pass over it (not one search per secret).
+struct FileSecrets {
+    spans: Arc<Vec<Span>>,
+    set: HashSet<Span>,
+    values: Vec<String>,
+    automaton: Option<aho_corasick::AhoCorasick>,
+}
+
+impl FileSecrets {
+    fn new(text: &str, hits: &[rules::secrets::Hit]) -> Self {
+        let mut spans = Vec::new();
+        let mut set = HashSet::new();
+        for hit in hits {
+            if set.insert(hit.secret) {
+                spans.push(hit.secret);
+            }
+        }
+        let values: Vec<String> = hits
+            .iter()
+            .filter_map(|hit| text.get(hit.secret.start..hit.secret.end))
+            .map(str::to_string)
+            .collect();
+        let automaton = if values.is_empty() {
+            None
+        } else {
+            aho_corasick::AhoCorasick::new(&values).ok()
+        };
+        FileSecrets {
+            spans: Arc::new(spans),
+            set,
+            values,
+            automaton,
+        }
+    }
+
+    /// `text` redacted of the secrets it quotes, and of any other the detector sees in it.
+    fn redact(&self, text: &str) -> String {
+        let quoted: Vec<&str> = match &self.automaton {
+            Some(automaton) => {
+                let mut ids: Vec<usize> = automaton
+                    .find_overlapping_iter(text)
+                    .map(|m| m.pattern().as_usize())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.into_iter()
+                    .filter_map(|id| self.values.get(id).map(String::as_str))
+                    .collect()
+            }
+            // No automaton (none could be built): every value is tried, as before.
+            None => self.values.iter().map(String::as_str).collect(),
+        };
+        rules::secrets::redact(text, &quoted)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Findings: what rules report (drafts with routes) and what outputs print (resolved spans).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -133,14 +134,15 @@ pub struct Draft {
     pub message: String,
     pub primary: Location,
     pub related: Vec<Location>,
-    /// Byte spans of secret material that no output may show (masked in code frames).
-    pub sensitive: Vec<Span>,
+    /// Byte spans of secret material that no output may show (masked in code frames). Shared:
+    /// every finding of a file carries all of that file's secrets.
+    pub sensitive: Arc<Vec<Span>>,
 }
 
 impl Draft {
     /// Marks a span of the source as secret: renderers mask it.
     pub fn sensitive(mut self, span: Span) -> Self {
-        self.sensitive.push(span);
+        Arc::make_mut(&mut self.sensitive).push(span);
         self
     }
 
@@ -184,7 +186,7 @@ pub struct Finding {
     pub related: Vec<Related>,
     pub fingerprint: String,
     /// Byte spans of secret material in the file; code frames mask them.
-    pub sensitive: Vec<Span>,
+    pub sensitive: Arc<Vec<Span>>,
 }
 
 /// Turns a route into a span in `file`. A route that no longer resolves falls back to the
@@ -211,13 +213,10 @@ pub fn resolve_span(file: &SourceFile, location: &Location) -> Span {
         Feature::Value | Feature::Span { .. } => node.span,
         Feature::Key if exact => root.key_span(&route).unwrap_or(node.span),
         Feature::Key => node.span,
-        Feature::Fragment(text) => {
-            let haystack = file.slice(node.span);
-            match haystack.find(text.as_str()) {
-                Some(at) => Span::new(node.span.start + at, node.span.start + at + text.len()),
-                None => node.span,
-            }
-        }
+        Feature::Fragment(text) => match file.find_fragment(node.span, text) {
+            Some(at) => Span::new(at, at + text.len()),
+            None => node.span,
+        },
     }
 }
 

@@ -212,7 +212,7 @@ impl Suppressions {
                     message,
                     region: finding::region(file, suppression.span),
                     related: Vec::new(),
-                    sensitive: Vec::new(),
+                    sensitive: Default::default(),
                 }
             })
             .collect()

@@ -484,3 +484,91 @@ fn a_base_that_does_not_exist_is_an_error() {
     let all = stdout(&output) + &stderr(&output);
     assert!(all.contains("--base no-such-ref"), "{all}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Many findings in one place (the benchmark's quadratic cases, at a size that is quick here)
+
+fn json_findings(output: &std::process::Output) -> Vec<serde_json::Value> {
+    let report: serde_json::Value = serde_json::from_str(&stdout(output)).expect("json report");
+    report["findings"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn many_findings_in_one_place_each_keep_their_own_place() {
+    // Distinct injections in one script: each found at its own line and column.
+    let repo = Git::new();
+    let lines: String = (0..300)
+        .map(|i| format!("          echo ${{{{ github.event.issue.title || 'k{i}' }}}}\n"))
+        .collect();
+    repo.write(
+        ".github/workflows/w.yml",
+        format!("on: issues\npermissions: {{}}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n{lines}").as_bytes(),
+    );
+    let found = json_findings(&repo.tollgate(&["check", ".", "--format", "json"]));
+    let mut places: Vec<(u64, u64)> = found
+        .iter()
+        .filter(|f| f["rule"] == "template-injection")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    places.sort_unstable();
+    let expected: Vec<(u64, u64)> = (0..300).map(|i| (8 + i, 16)).collect();
+    assert_eq!(places, expected);
+
+    // Keys one per line: each found at its line, and none shown in a code frame.
+    let repo = Git::new();
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut seed = 1u64;
+    let keys: Vec<String> = (0..300)
+        .map(|_| {
+            let tail: String = (0..16)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    char::from(alphabet[((seed >> 33) % 32) as usize])
+                })
+                .collect();
+            format!("AKIA{tail}")
+        })
+        .collect();
+    repo.write("keys.txt", (keys.join("\n") + "\n").as_bytes());
+    let output = repo.tollgate(&["check", ".", "--format", "json"]);
+    let found = json_findings(&output);
+    let mut lines: Vec<u64> = found
+        .iter()
+        .filter(|f| f["rule"] == "hardcoded-secret")
+        .map(|f| f["line"].as_u64().unwrap_or(0))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, (1..=300).collect::<Vec<u64>>());
+    let human = stdout(&repo.tollgate(&["check", ".", "--format", "human"]));
+    assert!(keys.iter().all(|key| !human.contains(&key[4..])), "{human}");
+
+    // A one-line policy with a finding per statement: each human frame names its column, which
+    // a window of the long line must not shift.
+    let repo = Git::new();
+    let statements: Vec<String> = (0..300)
+        .map(|i| format!("{{\"Sid\": \"S{i}\", \"Effect\": \"Allow\", \"Action\": \"iam:PassRole\", \"Resource\": \"*\"}}"))
+        .collect();
+    repo.write(
+        "policy.json",
+        format!(
+            "{{\"Version\": \"2012-10-17\", \"Statement\": [{}]}}",
+            statements.join(", ")
+        )
+        .as_bytes(),
+    );
+    let found = json_findings(&repo.tollgate(&["check", ".", "--format", "json"]));
+    assert_eq!(found.len(), 300);
+    let human = stdout(&repo.tollgate(&["check", ".", "--format", "human"]));
+    for finding in &found {
+        let place = format!("--> policy.json:1:{}\n", finding["column"]);
+        assert!(human.contains(&place), "{place} missing");
+    }
+    assert_eq!(human.matches("--> policy.json:1:").count(), 300);
+}

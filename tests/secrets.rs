@@ -144,8 +144,14 @@ fn secret_probes(report: &Report) -> Vec<String> {
             .split('`')
             .find_map(|part| part.strip_suffix('…'))
             .unwrap_or("");
-        // A finding's own secret comes first; the file's others follow, for code frames.
-        for span in finding.sensitive.iter().take(1) {
+        // A finding carries all its file's secrets, for code frames: its own is the one at
+        // its place.
+        let place = finding.region.span;
+        let own = finding
+            .sensitive
+            .iter()
+            .filter(|s| s.start < place.end.max(place.start + 1) && place.start < s.end);
+        for span in own.take(1) {
             let secret: String = file.text[span.start..span.end]
                 .chars()
                 .filter(|c| !c.is_whitespace() && !matches!(c, '"' | ',' | '\''))

@@ -36,7 +36,7 @@ impl RuleMeta {
             message: message.into(),
             primary,
             related: Vec::new(),
-            sensitive: Vec::new(),
+            sensitive: Default::default(),
         }
     }
 }

@@ -8,7 +8,10 @@ pub mod json;
 pub mod node;
 pub mod yaml;
 
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 pub use node::{Node, NodeKind, Route, ScalarStyle, Span, Step};
 
@@ -57,7 +60,14 @@ pub struct SourceFile {
     /// (minified JSON) is counted from the nearest block, not from the line's start; empty
     /// when the text is ASCII and columns are byte counts.
     char_marks: Vec<usize>,
+    /// Where each `${{ … }}` starts, by the hash of its text; built on the first fragment looked
+    /// up, so that many distinct expressions in one script are each found without a search of
+    /// the whole script.
+    expressions: OnceLock<HashMap<u64, Vec<usize>>>,
 }
+
+/// Longest `${{ … }}` the index of [`SourceFile::find_fragment`] holds; longer ones are searched.
+const MAX_INDEXED_EXPRESSION: usize = 512;
 
 /// Bytes between two marks of [`SourceFile::char_marks`].
 const CHAR_BLOCK: usize = 4096;
@@ -98,7 +108,35 @@ impl SourceFile {
             root,
             line_starts,
             char_marks,
+            expressions: OnceLock::new(),
         }
+    }
+
+    /// Offset of the first occurrence of `fragment` inside `span`, as a search of that text
+    /// would find it. A `${{ … }}` with no `}}` before its end is looked up in an index of the
+    /// file's expressions, built once; anything else is searched.
+    pub fn find_fragment(&self, span: Span, fragment: &str) -> Option<usize> {
+        let indexed = fragment.len() >= 5
+            && fragment.len() <= MAX_INDEXED_EXPRESSION
+            && fragment.starts_with("${{")
+            && fragment.get(3..).and_then(|rest| rest.find("}}")) == Some(fragment.len() - 5);
+        if !indexed {
+            let at = self.slice(span).find(fragment)?;
+            return Some(span.start + at);
+        }
+        // An occurrence at `p` starts with `${{` and its first `}}` after that ends it, so it is
+        // an indexed expression of the same text; the first at or after `span.start` is the one.
+        let starts = self
+            .expressions
+            .get_or_init(|| expression_index(&self.text))
+            .get(&text_hash(fragment))?;
+        let from = starts.partition_point(|&p| p < span.start);
+        starts
+            .get(from..)?
+            .iter()
+            .copied()
+            .take_while(|&p| p + fragment.len() <= span.end)
+            .find(|&p| self.text.get(p..p + fragment.len()) == Some(fragment))
     }
 
     /// Characters in the text before a byte offset.
@@ -167,6 +205,37 @@ impl SourceFile {
 /// Bytes that start a UTF-8 character.
 fn char_starts(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+}
+
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Each `${{` of `text` up to its first `}}`, by the hash of that text, in order. The next `}}`
+/// is found once for all the `${{` before it, so the index costs one pass.
+fn expression_index(text: &str) -> HashMap<u64, Vec<usize>> {
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut close: Option<usize> = None;
+    for (start, _) in text.match_indices("${{") {
+        let from = start + 3;
+        if close.is_none_or(|c| c < from) {
+            close = text
+                .get(from..)
+                .and_then(|rest| rest.find("}}"))
+                .map(|at| from + at);
+        }
+        let Some(end) = close.map(|c| c + 2) else {
+            break;
+        };
+        if end - start <= MAX_INDEXED_EXPRESSION
+            && let Some(expression) = text.get(start..end)
+        {
+            index.entry(text_hash(expression)).or_default().push(start);
+        }
+    }
+    index
 }
 
 fn line_starts(text: &str) -> Vec<usize> {

@@ -6,6 +6,8 @@
 //! with a bad checksum, an `…EXAMPLE` key), is not looked at again by a later one, so a fake
 //! token assigned to `FIXTURE_TOKEN` is not reported as a generic token either.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::source::Span;
 
 use super::assign::{self, Syntax};
@@ -32,19 +34,50 @@ pub struct Hit {
     pub material: Option<String>,
 }
 
-/// Spans already decided, reported or vetoed.
+/// Spans already decided, reported or vetoed. A span overlaps the claimed ones exactly when it
+/// overlaps their union, so non-empty claims are kept merged (strictly overlapping ones joined,
+/// touching ones apart) and sorted, and a lookup is a binary search, not a scan of every claim.
+/// Empty claims are points, kept apart.
 #[derive(Default)]
-struct Claimed(Vec<Span>);
+struct Claimed {
+    /// Start -> end of disjoint, non-touching-merged, non-empty spans.
+    spans: BTreeMap<usize, usize>,
+    points: BTreeSet<usize>,
+}
 
 impl Claimed {
     fn overlaps(&self, span: Span) -> bool {
-        self.0
-            .iter()
-            .any(|c| c.start < span.end && span.start < c.end)
+        // Sorted and disjoint, so the last one starting before `span.end` ends latest of those.
+        let in_spans = self
+            .spans
+            .range(..span.end)
+            .next_back()
+            .is_some_and(|(_, &end)| span.start < end);
+        in_spans
+            || (span.start < span.end.saturating_sub(1)
+                && self.points.range(span.start + 1..span.end).next().is_some())
     }
 
     fn claim(&mut self, span: Span) {
-        self.0.push(span);
+        if span.end <= span.start {
+            self.points.insert(span.start);
+            return;
+        }
+        let (mut start, mut end) = (span.start, span.end);
+        let joined: Vec<usize> = self
+            .spans
+            .range(..span.end)
+            .rev()
+            .take_while(|(_, e)| span.start < **e)
+            .map(|(&s, _)| s)
+            .collect();
+        for s in joined {
+            if let Some(e) = self.spans.remove(&s) {
+                start = start.min(s);
+                end = end.max(e);
+            }
+        }
+        self.spans.insert(start, end);
     }
 }
 
@@ -175,10 +208,14 @@ const MAX_NAMED_LINE: usize = 5_000;
 /// Whether the line holding `at` is one to read by name: not over [`MAX_NAMED_LINE`], and
 /// not test-runner output (`--- PASS: TestX (0.89s)`, `=== RUN`).
 fn readable_line(bytes: &[u8], at: usize) -> bool {
-    let start = bytes[..at]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    // Looked for no further back than a readable line reaches: a minified line holds many
+    // names, and finding its start from each of them made the scan quadratic.
+    let from = at.saturating_sub(MAX_NAMED_LINE + 1);
+    let start = match bytes[from..at].iter().rposition(|&b| b == b'\n') {
+        Some(i) => from + i + 1,
+        None if from == 0 => 0,
+        None => return false,
+    };
     let end = bytes[at..]
         .iter()
         .take(MAX_NAMED_LINE + 1)
@@ -540,6 +577,37 @@ fn identifier_like(value: &str) -> bool {
 mod tests {
     use super::super::catalog::catalog;
     use super::*;
+
+    /// The merged, sorted claims answer as the plain list of every claim did, empty spans and
+    /// touching ones included.
+    #[test]
+    fn claimed_overlaps_as_the_list_of_every_claim() {
+        let mut claimed = Claimed::default();
+        let mut list: Vec<Span> = Vec::new();
+        let mut seed = 7u64;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % bound) as usize
+        };
+        for _ in 0..400 {
+            let start = next(300);
+            let span = Span::new(start, start + next(6));
+            let expected = list
+                .iter()
+                .any(|c| c.start < span.end && span.start < c.end);
+            assert_eq!(
+                claimed.overlaps(span),
+                expected,
+                "{span:?} against {list:?}"
+            );
+            if next(2) == 0 {
+                claimed.claim(span);
+                list.push(span);
+            }
+        }
+    }
 
     fn found(text: &str, syntax: Syntax) -> Vec<(String, String)> {
         let catalog = catalog().unwrap();
