@@ -57,6 +57,13 @@ pub fn roles_with<'a>(file: &'a SourceFile, policies: &[Policy<'a>]) -> Vec<Decl
     // Terraform roles whose trust is a `data "aws_iam_policy_document"` reference.
     if file.kind == FileKind::Terraform {
         let base = Route::root().key("resource").key("aws_iam_role");
+        // By route, so a file of many roles is not searched once per role.
+        let mut by_route: std::collections::HashMap<&Route, &Policy<'a>> =
+            std::collections::HashMap::new();
+        for policy in policies {
+            // The first policy at a route wins, as a search in order would have it.
+            by_route.entry(&policy.route).or_insert(policy);
+        }
         for (label, body) in root
             .at(&base)
             .map(|n| n.entries().collect::<Vec<_>>())
@@ -76,11 +83,11 @@ pub fn roles_with<'a>(file: &'a SourceFile, policies: &[Policy<'a>]) -> Vec<Decl
                 .key("data")
                 .key("aws_iam_policy_document")
                 .key(document);
-            if let Some(policy) = policies.iter().find(|p| p.route == target) {
+            if let Some(policy) = by_route.get(&target) {
                 out.push(DeclaredRole {
                     name: body.get_str("name").unwrap_or(label).to_string(),
                     file,
-                    trust: policy.clone(),
+                    trust: (*policy).clone(),
                 });
             }
         }
