@@ -135,8 +135,15 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             start
         };
         let width = if at_line_start { 2 } else { indent + 2 };
-        attempt.insert_str(target, &" ".repeat(width));
-        repaired.record(target, width);
+        if at_line_start {
+            // The lines after it at the same depth are the same slip (a flow list's items, a
+            // quoted scalar's lines): mend them in the same copy, so one slip costs one more
+            // parse, not one per line.
+            attempt = indent_run(&attempt, line_start, indent, width, &mut repaired);
+        } else {
+            attempt.insert_str(target, &" ".repeat(width));
+            repaired.record(target, width);
+        }
         match parse_strict(&attempt) {
             Ok(mut node) => {
                 repaired.map_back(&mut node);
@@ -147,6 +154,55 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         }
     }
     Err(first_error)
+}
+
+/// `text` with `width` spaces put before the line at `first` and before each line after it
+/// indented exactly `indent` deep, up to the first line that is not (blank lines pass); each
+/// insertion recorded as if made one after the other, top to bottom.
+fn indent_run(
+    text: &str,
+    first: usize,
+    indent: usize,
+    width: usize,
+    repaired: &mut Repair,
+) -> String {
+    let mut out = String::with_capacity(text.len() + width * 16);
+    out.push_str(&text[..first]);
+    let pad = " ".repeat(width);
+    let mut at = first;
+    let mut is_first = true;
+    while at < text.len() {
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let line = &text[at..end];
+        let body = line.trim_start_matches(' ');
+        let depth = line.len() - body.len();
+        let blank = body.trim().is_empty();
+        // A block key or item at that depth is structure, not the slip's continuation.
+        let structure = body.starts_with("- ")
+            || body.split_once(':').is_some_and(|(key, rest)| {
+                (rest.is_empty() || rest.starts_with([' ', '\n', '\r']))
+                    && !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            });
+        if !is_first && !blank && (depth != indent || structure) {
+            break;
+        }
+        if !blank {
+            repaired.record(out.len(), width);
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+        at = end;
+        is_first = false;
+        // A closing bracket ends the flow collection, and with it the slip.
+        if body.starts_with([']', '}']) {
+            break;
+        }
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Spaces inserted into a copy of the text, to map spans back to the original.
@@ -423,6 +479,22 @@ mod tests {
             .at(&Route::root().key("jobs").key("a").key("matrix").key("d"))
             .unwrap();
         assert_eq!(d.as_seq().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_flow_list_slipped_on_every_line_is_mended_in_one_copy() {
+        // Far more slipped lines than MAX_REPAIRS: one copy mends them all, and the key after
+        // the closing bracket keeps its place.
+        let items: String = (0..200).map(|k| format!(" a{k},\n")).collect();
+        let text = format!("jobs:\n  z:\n    d: [\n{items} ]\n    id: q\n");
+        let root = parse(&text).unwrap();
+        let z = Route::root().key("jobs").key("z");
+        let d = root.at(&z.clone().key("d")).unwrap();
+        assert_eq!(d.as_seq().unwrap().len(), 200);
+        let last = &d.as_seq().unwrap()[199];
+        assert_eq!(&text[last.span.start..last.span.end], "a199");
+        let id = root.at(&z.key("id")).unwrap();
+        assert_eq!(&text[id.span.start..id.span.end], "q");
     }
 
     #[test]
