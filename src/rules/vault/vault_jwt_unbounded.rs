@@ -1,6 +1,7 @@
 //! `vault-jwt-unbounded`: a Vault JWT/OIDC role for GitHub Actions that any workflow can use.
 
 use crate::finding::{Location, Severity};
+use crate::model::terraform::value;
 use crate::model::vault;
 use crate::rules::iam::iam_oidc_trust_unbounded::judge_sub;
 use crate::rules::{Cx, Rule, RuleMeta};
@@ -19,7 +20,9 @@ Reads Terraform `vault_jwt_auth_backend_role` resources that accept GitHub Actio
 user claim or bound claims are GitHub's) and reports roles without `bound_subject` or
 `bound_claims` on `sub`, `repository`, `repository_id` or `job_workflow_ref`, roles bound
 only on `environment`/`ref`/`repository_owner`, and glob-bound subjects that span
-repositories (`repo:org/*`, `*`).
+repositories (`repo:org/*`, `*`). Claims the Terraform evaluator cannot resolve (a
+variable with no default, a `for_each` value it cannot see) are reported at `info` as
+"could not resolve …": unknown, never taken as bound or as missing.
 
 ## Why is this bad
 GitHub signs a token for every workflow run of every repository. Without a bound
@@ -115,6 +118,26 @@ impl Rule for VaultJwtUnbounded {
                         .collect()
                 })
                 .unwrap_or_default();
+            // `bound_claims` the evaluator could not resolve (a `for_each` role's claims) is
+            // unknown, not absent: say so, never "no bound claims".
+            if bound_subject.is_none()
+                && let Some(text) = claims
+                    .and_then(Node::as_str)
+                    .filter(|text| value::is_unresolved(text))
+            {
+                cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "{} in `bound_claims` of JWT role `{name}`: whether it binds the role to one repository is unknown",
+                                value::could_not_resolve(text)
+                            ),
+                            Location::key(route.key("bound_claims")),
+                        )
+                        .severity(Severity::Info),
+                );
+                continue;
+            }
             if bound_subject.is_none() && binding.is_empty() {
                 let message = match claims {
                     Some(c) if c.entries().next().is_some() => format!(
