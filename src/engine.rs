@@ -1038,10 +1038,21 @@ fn shield(
             let mine: HashSet<Span> = own.iter().copied().collect();
             own.extend(secrets.spans.iter().filter(|span| !mine.contains(span)));
         }
-        finding.message = secrets.redact(&finding.message);
+        // The detector's own messages name the kind of secret, never a value of the file: the
+        // file's values need not be sought in them (a file of many secrets would else build
+        // the automaton for nothing), only what the detector sees in the text.
+        let own = finding.rule == rules::secrets::hardcoded_secret::HardcodedSecret::META.id;
+        let redact = |text: &str| {
+            if own {
+                rules::secrets::redact(text, &[])
+            } else {
+                secrets.redact(text)
+            }
+        };
+        finding.message = redact(&finding.message);
         for related in &mut finding.related {
             if let Some(label) = &related.label {
-                related.label = Some(secrets.redact(label));
+                related.label = Some(redact(label));
             }
         }
     }
@@ -1053,7 +1064,8 @@ struct FileSecrets {
     spans: Arc<Vec<Span>>,
     set: HashSet<Span>,
     values: Vec<String>,
-    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Built on first use: most files' findings quote nothing.
+    automaton: std::cell::OnceCell<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl FileSecrets {
@@ -1070,22 +1082,23 @@ impl FileSecrets {
             .filter_map(|hit| text.get(hit.secret.start..hit.secret.end))
             .map(str::to_string)
             .collect();
-        let automaton = if values.is_empty() {
-            None
-        } else {
-            aho_corasick::AhoCorasick::new(&values).ok()
-        };
         FileSecrets {
             spans: Arc::new(spans),
             set,
             values,
-            automaton,
+            automaton: std::cell::OnceCell::new(),
         }
     }
 
     /// `text` redacted of the secrets it quotes, and of any other the detector sees in it.
     fn redact(&self, text: &str) -> String {
-        let quoted: Vec<&str> = match &self.automaton {
+        if self.values.is_empty() {
+            return rules::secrets::redact(text, &[]);
+        }
+        let automaton = self
+            .automaton
+            .get_or_init(|| aho_corasick::AhoCorasick::new(&self.values).ok());
+        let quoted: Vec<&str> = match automaton {
             Some(automaton) => {
                 let mut ids: Vec<usize> = automaton
                     .find_overlapping_iter(text)
