@@ -64,6 +64,15 @@ fn holds(pattern: &[&str], parts: &[&str]) -> bool {
         })
 }
 
+/// Whether a context path is one of the catalogue's untrusted fields itself (not an object
+/// holding one, as [`control`] also counts).
+pub fn names_untrusted_field(context: &str) -> bool {
+    let parts: Vec<&str> = context.split('.').collect();
+    UNTRUSTED
+        .iter()
+        .any(|pattern| matches_pattern(pattern, &parts))
+}
+
 /// Whether a normalised context path (`github.event.commits.*.message`) is anyone's text.
 pub fn is_untrusted(context: &str) -> bool {
     control(context) == Some(Control::Anyone)

@@ -4,8 +4,6 @@
 //!
 //! Shared by the workflow rules; the catalogues are data in `rules/workflow/`.
 
-use std::sync::LazyLock;
-
 use super::expr;
 use super::{Job, Step, Workflow};
 use crate::source::{Node, NodeKind, Route};
@@ -174,36 +172,12 @@ pub fn workflow_publishes(workflow: &Workflow) -> bool {
         .any(|job| job.steps().iter().any(step_publishes))
 }
 
-fn table(text: &'static str) -> Vec<Vec<&'static str>> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| line.split('.').collect())
-        .collect()
-}
-
-static ATTACKER: LazyLock<Vec<Vec<&'static str>>> =
-    LazyLock::new(|| table(include_str!("../../rules/workflow/untrusted-contexts.txt")));
-
 /// Whether an outsider chooses the text of a normalised context path
-/// (`github.event.issue.title`), by the `untrusted-contexts.txt` catalogue.
+/// (`github.event.issue.title`), by the `untrusted-contexts.txt` catalogue that
+/// [`super::contexts`] reads; `github.event` and its direct fields count whole.
 pub fn attacker_controlled(context: &str) -> bool {
-    let parts: Vec<&str> = context.split('.').collect();
-    ATTACKER.iter().any(|p| glob(p, &parts))
-        || (context.starts_with("github.event") && parts.len() <= 2)
-}
-
-/// `*` matches one segment, `**` one or more.
-fn glob(pattern: &[&str], parts: &[&str]) -> bool {
-    match (pattern.split_first(), parts.split_first()) {
-        (None, None) => true,
-        (Some((&"**", rest)), Some(_)) => (1..=parts.len()).any(|n| glob(rest, &parts[n..])),
-        (Some((segment, rest)), Some((part, tail))) => {
-            (*segment == "*" || *part == "*" || segment.eq_ignore_ascii_case(part))
-                && glob(rest, tail)
-        }
-        _ => false,
-    }
+    super::contexts::names_untrusted_field(context)
+        || (context.starts_with("github.event") && context.split('.').count() <= 2)
 }
 
 /// The first attacker-controlled context expanded in `text`, if any.
