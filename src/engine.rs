@@ -296,7 +296,7 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
     let (early, late): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_par_iter()
         .partition(discover::is_declaration_candidate);
-    let (repo, early) = load_declarations(
+    let (repo, mut early) = load_declarations(
         &early,
         &root,
         &config,
@@ -305,6 +305,8 @@ pub fn prepare(options: &CheckOptions) -> Prepared {
         &mut errors,
         |_| true,
     );
+    let mut late = late;
+    late.append(&mut early.deferred);
     Prepared {
         root,
         config,
@@ -386,6 +388,8 @@ fn prepare_changed(options: &CheckOptions, context: &Path) -> Prepared {
     );
     let mut early = early;
     early.findings.retain(|f| focus.keeps(f));
+    let mut late = late;
+    late.append(&mut early.deferred);
     Prepared {
         root,
         config,
@@ -450,20 +454,23 @@ fn load_declarations(
                     Some(file) => {
                         // The policies read for the context are the ones the file's own
                         // check reads.
-                        let (mut declaration, findings) = {
+                        let (mut declaration, findings, held) = {
                             let iam = OnceCell::new();
                             let declaration = Digested::new(candidate.clone(), &file, &iam);
-                            let findings = (!declaration.held_under(keep)).then(|| {
+                            let held = declaration.held_under(keep);
+                            let findings = (!held && !declaration.needs_context()).then(|| {
                                 check_file_with(&file, &enabled, config, &no_context, &iam)
                             });
-                            (declaration, findings)
+                            (declaration, findings, held)
                         };
                         match findings {
                             Some(findings) => {
                                 let counted = in_focus(&file.path);
                                 checked.add(file, findings, counted, options.keep_sources);
                             }
-                            None => declaration.hold(candidate.clone(), file),
+                            None if held => declaration.hold(candidate.clone(), file),
+                            // Read again and checked once the repository context is built.
+                            None => checked.deferred.push(candidate.clone()),
                         }
                         if !declaration.is_empty() {
                             digested.push(declaration);
@@ -497,6 +504,9 @@ pub struct Checked {
     pub sources: Vec<SourceFile>,
     pub errors: Vec<FileError>,
     pub scanned: usize,
+    /// Declarations that need the repository context to be checked (see
+    /// [`Digested::needs_context`]): read again with the late files.
+    pub deferred: Vec<Candidate>,
 }
 
 impl Checked {
@@ -521,6 +531,7 @@ impl Checked {
         self.sources.extend(more.sources);
         self.errors.extend(more.errors);
         self.scanned += more.scanned;
+        self.deferred.extend(more.deferred);
         self
     }
 }
@@ -604,7 +615,12 @@ fn check_repository(options: &CheckOptions) -> Report {
             checked
                 .errors
                 .extend(loaded.error.filter(|e| in_focus(&e.path)));
-            if let Some(file) = loaded.file {
+            if let Some(mut file) = loaded.file {
+                // A declaration checked late (see `Checked::deferred`) is evaluated as when
+                // it was first read.
+                if let Some(tree) = &repo.terraform {
+                    tree.resolve(&mut file);
+                }
                 let findings: Vec<Finding> = check_file(&file, &enabled, &config, &repo)
                     .into_iter()
                     .filter(keeps)
@@ -927,7 +943,6 @@ fn check_file_with<'a>(
         file,
         repo,
         drafts: Vec::new(),
-        iam,
         secrets: OnceCell::new(),
     };
     match file.kind {
@@ -947,9 +962,18 @@ fn check_file_with<'a>(
                 }
             }
         }
-        _ => {
+        kind => {
             for rule in rules {
                 rule.check_document(&mut cx, file);
+            }
+            if matches!(
+                kind,
+                FileKind::IamJson | FileKind::CloudFormation | FileKind::Terraform
+            ) {
+                let policies = iam.get_or_init(|| crate::model::iam::policies(file));
+                for rule in rules {
+                    rule.check_policies(&mut cx, file, policies);
+                }
             }
         }
     }

@@ -48,6 +48,8 @@ pub struct PolicyName {
 #[derive(Clone, Debug)]
 pub struct Identity {
     pub kind: IdentityKind,
+    /// The file that declares it, an index into the files read together (0 for one file).
+    pub file: usize,
     /// `aws_iam_role.deploy` (Terraform) or the logical id (CloudFormation).
     pub address: String,
     /// The declared name (`name`, `RoleName`), else the label or logical id.
@@ -91,13 +93,29 @@ fn names(resource: &str, address: &str, name: &str, kind: &str) -> bool {
     resource.contains(&marker) && resource.rsplit('/').next() == Some(name)
 }
 
-/// The identities of a file and the policies nobody in it is known to hold.
+/// The identities of a file (or of the files of one Terraform module) and the policies
+/// nobody there is known to hold. Policy indexes run over the files' policies in order: file
+/// 0's first, then file 1's (see [`Holders::locate`]).
 #[derive(Debug, Default)]
 pub struct Holders {
     pub identities: Vec<Identity>,
     /// Identity policies judged on their own: attached to no declared identity, or also to
-    /// one the file does not declare.
+    /// one the files do not declare.
     pub unattached: Vec<usize>,
+    /// Where each file's policies start among the indexes.
+    offsets: Vec<usize>,
+}
+
+impl Holders {
+    /// A policy index as (file, index among that file's policies).
+    pub fn locate(&self, index: usize) -> (usize, usize) {
+        let file = self
+            .offsets
+            .iter()
+            .rposition(|&start| start <= index)
+            .unwrap_or(0);
+        (file, index - self.offsets.get(file).copied().unwrap_or(0))
+    }
 }
 
 /// A Terraform reference or a `${…}` template of one: `aws_iam_role.x.name` → (`aws_iam_role`,
@@ -121,25 +139,43 @@ pub fn tf_address(expr: &str) -> Option<(&str, &str)> {
     (kind.starts_with("aws_") && plain(kind) && plain(label)).then_some((kind, label))
 }
 
-/// Everything that attaches a policy to something, before resolution.
+/// Everything that attaches a policy to something, before resolution, over the files read
+/// together (one file, or every file of a Terraform module: a module's files share one
+/// namespace, so a role in `iam.tf` holds the attachment written in `policies.tf`).
 struct Builder<'p> {
-    policies: &'p [Policy<'p>],
+    files: Vec<&'p [Policy<'p>]>,
+    offsets: Vec<usize>,
+    /// The file being read.
+    current: usize,
     identities: Vec<Identity>,
     by_address: HashMap<String, usize>,
-    /// Policy index → attached to something the file does not declare.
+    /// Policy index → attached to something the files do not declare.
     external: Vec<bool>,
     held: Vec<bool>,
 }
 
 impl<'p> Builder<'p> {
-    fn new(policies: &'p [Policy<'p>]) -> Self {
+    fn new(files: Vec<&'p [Policy<'p>]>) -> Self {
+        let mut offsets = Vec::with_capacity(files.len());
+        let mut total = 0;
+        for policies in &files {
+            offsets.push(total);
+            total += policies.len();
+        }
         Self {
-            policies,
+            files,
+            offsets,
+            current: 0,
             identities: Vec::new(),
             by_address: HashMap::new(),
-            external: vec![false; policies.len()],
-            held: vec![false; policies.len()],
+            external: vec![false; total],
+            held: vec![false; total],
         }
+    }
+
+    fn policy(&self, index: usize) -> Option<&Policy<'p>> {
+        let file = self.offsets.iter().rposition(|&start| start <= index)?;
+        self.files.get(file)?.get(index - self.offsets[file])
     }
 
     fn declare(&mut self, kind: IdentityKind, address: String, name: String) {
@@ -147,6 +183,7 @@ impl<'p> Builder<'p> {
             .insert(address.clone(), self.identities.len());
         self.identities.push(Identity {
             kind,
+            file: self.current,
             address,
             name,
             policies: Vec::new(),
@@ -155,11 +192,30 @@ impl<'p> Builder<'p> {
         });
     }
 
-    /// The policy whose document sits at `route`, if it is an identity policy.
+    /// The policy whose document sits at `route` in the file being read, if it is an identity
+    /// policy.
     fn policy_at(&self, route: &Route) -> Option<usize> {
-        self.policies
+        self.policy_in(self.current, route)
+    }
+
+    fn policy_in(&self, file: usize, route: &Route) -> Option<usize> {
+        let at = self
+            .files
+            .get(file)?
             .iter()
-            .position(|p| &p.route == route && p.kind != PolicyKind::Trust)
+            .position(|p| &p.route == route && p.kind != PolicyKind::Trust)?;
+        Some(self.offsets[file] + at)
+    }
+
+    /// A `data "aws_iam_policy_document"` of the module, in whichever of its files.
+    fn data_document(&self, label: &str) -> Option<usize> {
+        let route = Route::root()
+            .key("data")
+            .key("aws_iam_policy_document")
+            .key(label);
+        std::iter::once(self.current)
+            .chain(0..self.files.len())
+            .find_map(|file| self.policy_in(file, &route))
     }
 
     /// An identity by reference or by declared name.
@@ -219,28 +275,162 @@ impl<'p> Builder<'p> {
                 u.external_arns.extend(g.external_arns);
             }
         }
-        let unattached = (0..self.policies.len())
+        let unattached = (0..self.held.len())
             .filter(|&i| {
-                self.policies[i].kind != PolicyKind::Trust && (!self.held[i] || self.external[i])
+                self.policy(i).is_some_and(|p| p.kind != PolicyKind::Trust)
+                    && (!self.held[i] || self.external[i])
             })
             .collect();
         Holders {
             identities: self.identities,
             unattached,
+            offsets: self.offsets,
         }
     }
 }
 
 /// Every identity of the file with the policies that apply to it.
 pub fn holders<'a>(file: &'a SourceFile, policies: &'a [Policy<'a>]) -> Holders {
-    let mut builder = Builder::new(policies);
+    if file.kind == FileKind::Terraform {
+        return module_holders(&[(file, policies)]);
+    }
+    let mut builder = Builder::new(vec![policies]);
     let groups_of = match (&file.root, file.kind) {
-        (Some(root), FileKind::Terraform) => terraform(root, &mut builder),
         (Some(root), FileKind::CloudFormation) => cloudformation(root, &mut builder),
         _ => Vec::new(),
     };
     builder.finish(groups_of)
 }
+
+/// Every identity the Terraform files of one module declare, with the policies that apply to
+/// it from any of the files. Identities are declared first, then customer-managed policies,
+/// then attachments, so a reference may point into any file of the module.
+pub fn module_holders<'a>(files: &[(&'a SourceFile, &'a [Policy<'a>])]) -> Holders {
+    let mut builder = Builder::new(files.iter().map(|(_, policies)| *policies).collect());
+    let roots: Vec<Option<&Node>> = files
+        .iter()
+        .map(|(file, _)| {
+            file.root
+                .as_ref()
+                .filter(|_| file.kind == FileKind::Terraform)
+        })
+        .collect();
+    for (i, root) in roots.iter().enumerate() {
+        builder.current = i;
+        if let Some(root) = root {
+            terraform_identities(root, &mut builder);
+        }
+    }
+    let mut managed = Vec::new();
+    for (i, root) in roots.iter().enumerate() {
+        builder.current = i;
+        if let Some(root) = root {
+            terraform_managed(root, &mut builder, &mut managed);
+        }
+    }
+    let mut groups_of = Vec::new();
+    for (i, root) in roots.iter().enumerate() {
+        builder.current = i;
+        if let Some(root) = root {
+            groups_of.extend(terraform_attachments(root, &mut builder, &managed));
+        }
+    }
+    builder.finish(groups_of)
+}
+
+/// A policy by where it is written: the file's display path and the document's route.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PolicyRef {
+    pub path: String,
+    pub route: Route,
+}
+
+/// An identity of a module, the file declaring it, and every policy it holds, wherever in
+/// the module that policy is written.
+#[derive(Clone, Debug)]
+pub struct ModuleIdentity {
+    pub identity: Identity,
+    pub path: String,
+    pub policies: Vec<PolicyRef>,
+}
+
+/// The principals of one Terraform module, read once for the whole repository (see
+/// `RepoContext::module_principals`): owned, so it outlives the files it was read from.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleView {
+    pub identities: Vec<ModuleIdentity>,
+    /// Identity policies no identity of the module is known to hold (or also held by one the
+    /// module does not declare): each is judged on its own.
+    pub unattached: Vec<PolicyRef>,
+}
+
+impl ModuleView {
+    /// The view of the module made of `files` (its Terraform files).
+    pub fn build(files: &[&SourceFile]) -> Self {
+        let policies: Vec<Vec<Policy>> = files.iter().map(|f| super::iam::policies(f)).collect();
+        let pairs: Vec<(&SourceFile, &[Policy])> = files
+            .iter()
+            .zip(&policies)
+            .map(|(file, policies)| (*file, policies.as_slice()))
+            .collect();
+        let holders = module_holders(&pairs);
+        let refer = |index: usize| {
+            let (file, local) = holders.locate(index);
+            Some(PolicyRef {
+                path: files.get(file)?.path.clone(),
+                route: policies.get(file)?.get(local)?.route.clone(),
+            })
+        };
+        let identities = holders
+            .identities
+            .iter()
+            .filter_map(|identity| {
+                Some(ModuleIdentity {
+                    identity: identity.clone(),
+                    path: files.get(identity.file)?.path.clone(),
+                    policies: identity.policies.iter().filter_map(|&i| refer(i)).collect(),
+                })
+            })
+            .collect();
+        let unattached = holders
+            .unattached
+            .iter()
+            .filter_map(|&i| refer(i))
+            .collect();
+        Self {
+            identities,
+            unattached,
+        }
+    }
+}
+
+/// The Terraform module a display path belongs to: its directory.
+pub fn module_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Whether a Terraform file takes part in its module's principals: it holds a policy or an
+/// `aws_iam_*` resource (a role, an attachment, a membership).
+pub fn in_module_view(file: &SourceFile, policies: &[Policy]) -> bool {
+    file.kind == FileKind::Terraform
+        && (policies.iter().any(|p| p.kind != PolicyKind::Trust)
+            || file
+                .root
+                .as_ref()
+                .and_then(|root| root.get("resource"))
+                .is_some_and(|r| {
+                    r.entries()
+                        .any(|(kind, _)| TF_IDENTITY_RESOURCES.iter().any(|k| kind.starts_with(k)))
+                }))
+}
+
+/// Resource kinds that declare or attach to an identity.
+const TF_IDENTITY_RESOURCES: [&str; 4] = [
+    "aws_iam_role",
+    "aws_iam_user",
+    "aws_iam_group",
+    "aws_iam_policy_attachment",
+];
 
 const TF_IDENTITIES: [(&str, IdentityKind); 3] = [
     ("aws_iam_role", IdentityKind::Role),
@@ -253,11 +443,13 @@ fn strings(node: &Node) -> Vec<&str> {
     node.items().into_iter().filter_map(Node::as_str).collect()
 }
 
-fn terraform(root: &Node, b: &mut Builder) -> Vec<(usize, usize)> {
+/// A customer-managed policy of the module, with its document when the module has it.
+type Managed = (PolicyName, Option<usize>);
+
+fn terraform_identities(root: &Node, b: &mut Builder) {
     let Some(resources) = root.get("resource") else {
-        return Vec::new();
+        return;
     };
-    let base = Route::root().key("resource");
     for (tf_kind, kind) in TF_IDENTITIES {
         for (label, body) in resources
             .get(tf_kind)
@@ -272,22 +464,24 @@ fn terraform(root: &Node, b: &mut Builder) -> Vec<(usize, usize)> {
             b.declare(kind, format!("{tf_kind}.{label}"), name.to_owned());
         }
     }
-    // The document of a resource's policy attribute: written in place, or a data reference.
-    let document = |b: &Builder, route: Route, value: Option<&Node>| -> Option<usize> {
-        if let Some(i) = b.policy_at(&route) {
-            return Some(i);
-        }
-        let (kind, label) = tf_address(value?.as_str()?)?;
-        (kind == "aws_iam_policy_document").then_some(())?;
-        b.policy_at(
-            &Route::root()
-                .key("data")
-                .key("aws_iam_policy_document")
-                .key(label),
-        )
+}
+
+/// The document of a resource's policy attribute: written in place, or a data reference.
+fn document(b: &Builder, route: Route, value: Option<&Node>) -> Option<usize> {
+    if let Some(i) = b.policy_at(&route) {
+        return Some(i);
+    }
+    let (kind, label) = tf_address(value?.as_str()?)?;
+    (kind == "aws_iam_policy_document").then_some(())?;
+    b.data_document(label)
+}
+
+/// Customer-managed policies by address and by name.
+fn terraform_managed(root: &Node, b: &mut Builder, managed: &mut Vec<Managed>) {
+    let Some(resources) = root.get("resource") else {
+        return;
     };
-    // Customer-managed policies by address and by name.
-    let mut managed: Vec<(PolicyName, Option<usize>)> = Vec::new();
+    let base = Route::root().key("resource");
     for (label, body) in resources
         .get("aws_iam_policy")
         .map(Node::entries)
@@ -301,7 +495,14 @@ fn terraform(root: &Node, b: &mut Builder) -> Vec<(usize, usize)> {
         };
         managed.push((name, document(b, route, body.get("policy"))));
     }
-    let policy_arn = |arn: &str| -> Option<&(PolicyName, Option<usize>)> {
+}
+
+fn terraform_attachments(root: &Node, b: &mut Builder, managed: &[Managed]) -> Vec<(usize, usize)> {
+    let Some(resources) = root.get("resource") else {
+        return Vec::new();
+    };
+    let base = Route::root().key("resource");
+    let policy_arn = |arn: &str| -> Option<&Managed> {
         if let Some((kind, label)) = tf_address(arn) {
             return managed.iter().find(|(n, _)| {
                 kind == "aws_iam_policy" && n.address.ends_with(&format!(".{label}"))

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::environment::{self, DeclaredEnvironment};
 use super::iam::{self, Policy};
+use super::principals::{self, ModuleView};
 use super::roles;
 use super::terraform::Tree;
 use crate::source::discover::{self, Candidate};
@@ -28,6 +29,9 @@ pub struct RepoContext {
     roles: HashMap<String, Vec<String>>,
     /// The repository's Terraform, to evaluate a declaration read again.
     pub terraform: Option<Arc<Tree>>,
+    /// Terraform module directory → its files that hold policies or identities, and their
+    /// principals, read on the first rule's request (see [`RepoContext::module_principals`]).
+    modules: HashMap<String, (Vec<String>, OnceLock<ModuleView>)>,
 }
 
 /// Which declaration documents the context holds in memory ([`Digested::held_under`]).
@@ -50,6 +54,8 @@ pub struct Digested {
     role_names: Vec<String>,
     /// Settings and the policy file: held whatever they declare.
     always: bool,
+    /// A Terraform file with policies or identities: part of its module's principals.
+    in_module: bool,
 }
 
 impl Digested {
@@ -62,6 +68,8 @@ impl Digested {
         iam: &OnceCell<Vec<Policy<'a>>>,
     ) -> Self {
         let environments = environment::declared_in(file);
+        let in_module = file.kind == FileKind::Terraform
+            && principals::in_module_view(file, iam.get_or_init(|| iam::policies(file)));
         let mut role_names: Vec<String> = match file.kind {
             FileKind::IamJson | FileKind::CloudFormation | FileKind::Terraform => {
                 roles::roles_with(file, iam.get_or_init(|| iam::policies(file)))
@@ -73,7 +81,7 @@ impl Digested {
         };
         role_names.sort();
         role_names.dedup();
-        let declaration = (!role_names.is_empty()).then(|| Declaration {
+        let declaration = (!role_names.is_empty() || in_module).then(|| Declaration {
             candidate,
             file: OnceLock::new(),
         });
@@ -83,7 +91,14 @@ impl Digested {
             environments,
             role_names,
             always: matches!(file.kind, FileKind::Settings | FileKind::Policy),
+            in_module,
         }
+    }
+
+    /// Whether the file's IAM rules need the repository: a Terraform file whose policies and
+    /// identities may meet others of its module. It is checked after the context is built.
+    pub fn needs_context(&self) -> bool {
+        self.in_module
     }
 
     /// Whether the context holds this document in memory under `keep`: other files' rules
@@ -104,7 +119,10 @@ impl Digested {
 
     /// Whether the document adds nothing to the context.
     pub fn is_empty(&self) -> bool {
-        self.declaration.is_none() && self.environments.is_empty() && self.role_names.is_empty()
+        self.declaration.is_none()
+            && self.environments.is_empty()
+            && self.role_names.is_empty()
+            && !self.in_module
     }
 }
 
@@ -146,9 +164,20 @@ impl RepoContext {
                     .or_default()
                     .push(entry.path.clone());
             }
+            if entry.in_module {
+                context
+                    .modules
+                    .entry(principals::module_dir(&entry.path).to_owned())
+                    .or_default()
+                    .0
+                    .push(entry.path.clone());
+            }
             if let Some(declaration) = entry.declaration {
                 context.files.insert(entry.path, declaration);
             }
+        }
+        for (paths, _) in context.modules.values_mut() {
+            paths.sort();
         }
         context
             .environments
@@ -180,6 +209,20 @@ impl RepoContext {
                 Some(file)
             })
             .as_ref()
+    }
+
+    /// The principals of the Terraform module `path` belongs to, read once from all its files
+    /// that hold policies or identities; `None` when the context does not know the file's
+    /// module (a file checked on its own).
+    pub fn module_principals(&self, path: &str) -> Option<&ModuleView> {
+        let (paths, view) = self.modules.get(principals::module_dir(path))?;
+        if !paths.iter().any(|p| p == path) {
+            return None;
+        }
+        Some(view.get_or_init(|| {
+            let files: Vec<&SourceFile> = paths.iter().filter_map(|p| self.file(p)).collect();
+            ModuleView::build(&files)
+        }))
     }
 
     /// The documents held in memory (with [`Keep::All`], every one).

@@ -14,6 +14,7 @@ pub mod workflow;
 
 use crate::config::Config;
 use crate::finding::{Draft, Location, Severity};
+use crate::model::iam::Policy;
 use crate::model::{Action, Job, Step, Workflow};
 use crate::source::SourceFile;
 
@@ -63,19 +64,11 @@ pub struct Cx<'a> {
     pub file: &'a SourceFile,
     pub repo: &'a crate::model::repo::RepoContext,
     pub drafts: Vec<Draft>,
-    /// The file's IAM policies, read once for all the IAM rules (see [`Cx::policies`]).
-    pub iam: &'a std::cell::OnceCell<Vec<crate::model::iam::Policy<'a>>>,
     /// The secrets in the file, found once for the secret rule and for masking every output.
     pub secrets: std::cell::OnceCell<Vec<secrets::Hit>>,
 }
 
 impl<'a> Cx<'a> {
-    /// The IAM policies in the file (identity, trust, inline and Terraform documents).
-    pub fn policies(&self) -> &'a [crate::model::iam::Policy<'a>] {
-        self.iam
-            .get_or_init(|| crate::model::iam::policies(self.file))
-    }
-
     /// Every secret the detector sees in the file (see [`secrets::find`]).
     pub fn secrets(&self) -> &[secrets::Hit] {
         self.secrets
@@ -129,6 +122,11 @@ pub trait Rule: Sync + Send {
     /// A parsed document of a kind with no typed view yet (IAM JSON, CloudFormation,
     /// Terraform, Vault policy, settings): the rule reads `file.root` and `file.kind`.
     fn check_document(&self, _cx: &mut Cx, _file: &SourceFile) {}
+
+    /// The IAM policies of an IAM JSON, CloudFormation or Terraform file (identity, trust,
+    /// inline and `aws_iam_policy_document` documents), read once for every IAM rule. The
+    /// repository's principals are in `cx.repo` (see `RepoContext::module_principals`).
+    fn check_policies(&self, _cx: &mut Cx, _file: &SourceFile, _policies: &[Policy]) {}
 }
 
 /// Every rule, in id order. Adding a rule is one line here.

@@ -6,7 +6,7 @@
 use crate::config::BreakGlass;
 use crate::finding::{Location, Severity};
 use crate::model::Step;
-use crate::model::iam::{self, Statement};
+use crate::model::iam::{self, Policy, Statement};
 use crate::model::roles::{self, role_name_of};
 use crate::rules::workflow::long_ttl::human;
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
@@ -102,16 +102,16 @@ impl Rule for BreakGlassRole {
         Self::META
     }
 
+    /// `tollgate.yml` itself: each entry's role is defined somewhere in the repository.
     fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
-        if cx.config.break_glass.is_empty() {
-            return;
+        if file.kind == FileKind::Policy && !cx.config.break_glass.is_empty() {
+            self.check_declared(cx);
         }
-        match file.kind {
-            FileKind::Policy => self.check_declared(cx),
-            FileKind::IamJson | FileKind::CloudFormation | FileKind::Terraform => {
-                self.check_roles(cx, file);
-            }
-            _ => {}
+    }
+
+    fn check_policies(&self, cx: &mut Cx, file: &SourceFile, policies: &[Policy]) {
+        if !cx.config.break_glass.is_empty() {
+            self.check_roles(cx, file, policies);
         }
     }
 
@@ -156,8 +156,7 @@ impl BreakGlassRole {
         }
     }
 
-    fn check_roles(&self, cx: &mut Cx, file: &SourceFile) {
-        let policies = cx.policies();
+    fn check_roles(&self, cx: &mut Cx, file: &SourceFile, policies: &[Policy]) {
         let sessions = iam::session_durations(file);
         for role in roles::roles_with(file, policies) {
             let Some(entry) = entry(cx, &role.name) else {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::{Location, Severity};
-use crate::model::iam::{Condition, Statement};
+use crate::model::iam::{Condition, Policy, Statement};
 use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
@@ -263,8 +263,8 @@ impl Rule for IamOidcTrustUnbounded {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
-        for policy in cx.policies() {
+    fn check_policies(&self, cx: &mut Cx, _file: &SourceFile, policies: &[Policy]) {
+        for policy in policies {
             for statement in &policy.statements {
                 // A GitHub `Federated` principal makes it a trust statement, whatever its actions say.
                 if !statement.allow || statement.not_action {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use super::actions::{self, Db};
 use super::{is_pattern, is_templated};
 use crate::finding::{Location, Severity};
-use crate::model::iam::{Condition, Policy, Statement};
+use crate::model::iam::{self, Condition, Policy, Statement};
 use crate::model::principals::{self, Identity, IdentityKind};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::{Route, SourceFile};
@@ -29,13 +29,17 @@ pathfinding.cloud's (permissions boundaries, launch templates, ECS, Glue jobs, C
 buildspec overrides, change sets).
 
 How it judges:
-- **Per principal.** Every role, user and group the file declares is judged on the union of
-  the policies that apply to it: inline policies, `aws_iam_*_policy`,
+- **Per principal.** Every role, user and group the repository declares is judged on the
+  union of the policies that apply to it: inline policies, `aws_iam_*_policy`,
   `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`, `managed_policy_arns`,
-  customer-managed policies declared in the file, CloudFormation `Policies` and
-  `ManagedPolicyArns`, and a user's groups. An escalation split across two policies is found;
-  an `Allow` in one policy and an unconditional `Deny` on `*` in another cancel. A policy
-  attached to no declared principal (or to one held in a variable) is judged on its own.
+  customer-managed policies, `aws_iam_policy_document` data sources, CloudFormation
+  `Policies` and `ManagedPolicyArns`, and a user's groups. In Terraform the files of one
+  module (one folder) are read together, as Terraform does: a role in `iam.tf` holds the
+  attachment written in `policies.tf` and the document in `documents.tf`; a CloudFormation
+  template is its own stack. An escalation split across two policies or files is found, at
+  the first action of the path, with the principal named; an `Allow` in one policy and an
+  unconditional `Deny` on `*` in another cancel. A policy attached to no declared principal
+  (or to one held in a variable or another module) is judged on its own.
 - **Explicit deny.** A `Deny` (or `NotAction` deny) on `Resource: "*"` without conditions
   removes the actions it matches; a conditional deny is not counted, since it may not apply.
 - **`NotAction`.** An `Allow` with `NotAction` grants every action not listed, and counts.
@@ -56,8 +60,11 @@ How it judges:
   closes the path: `aws:ResourceTag/…` or `iam:ResourceTag/…` (unless the same principal may
   also tag that service's resources), `aws:PrincipalArn` naming another principal, and
   `iam:PolicyARN` limiting attachments to AWS-managed policies other than
-  `AdministratorAccess`/`IAMFullAccess`. Conditions on region, time, source IP, MFA or VPC do
-  not: the caller meets them from the right place at the right time. Negated operators
+  `AdministratorAccess`/`IAMFullAccess`, and a time that can never come again (`aws:CurrentTime`,
+  `aws:EpochTime` or `aws:TokenIssueTime` `DateLessThan` a day already past: a token issued
+  now was not issued before 2020). Conditions on region, source IP, MFA or VPC do not, nor a
+  time window that is open now or opens later: the caller meets them from the right place at
+  the right time. Negated operators
   (`StringNotEquals`) and `Null` do not close a path either.
 
 ## Why is this bad
@@ -237,6 +244,59 @@ fn names_identity(value: &str, id: &Identity) -> bool {
     actions::matches_lower(last, &id.name.to_ascii_lowercase())
 }
 
+/// Seconds since 1970 of a date (`2020-01-01`, `2020-01-01T00:00:01Z`), or a number of
+/// seconds as `aws:EpochTime` is written; `None` when it is not one.
+fn epoch_seconds(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Some(seconds);
+    }
+    let date = text.get(..10)?;
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), at midnight UTC.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400)
+}
+
+/// A condition that can never hold again: the time now (`aws:CurrentTime`, `aws:EpochTime`)
+/// or the caller's token issue time (`aws:TokenIssueTime`, never later than now) before a day
+/// already past. A window that is open now, or opens later, leaves the path open.
+fn expired(condition: &Condition) -> bool {
+    let key = condition.key.to_ascii_lowercase();
+    let op = condition.base_operator();
+    let before = matches!(
+        op,
+        "DateLessThan" | "DateLessThanEquals" | "NumericLessThan" | "NumericLessThanEquals"
+    );
+    let clock = matches!(
+        key.as_str(),
+        "aws:currenttime" | "aws:epochtime" | "aws:tokenissuetime"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    // A day's margin, so a date of today in any time zone is not called past.
+    before
+        && clock
+        && !condition.operator.contains("IfExists")
+        && !condition.values.is_empty()
+        && condition
+            .values
+            .iter()
+            .all(|v| epoch_seconds(v.text).is_some_and(|t| t + 86_400 < now))
+}
+
 /// AWS-managed policies that grant administration when attached.
 fn admin_policy(arn: &str) -> bool {
     let name = arn.rsplit('/').next().unwrap_or(arn);
@@ -314,6 +374,9 @@ fn conditions_open(
         if key == "aws:principalarn" {
             return identity.is_none_or(|id| c.values.iter().any(|v| names_identity(v.text, id)));
         }
+        if expired(c) {
+            return false;
+        }
         if key == "iam:policyarn" && action.starts_with("iam:attach") {
             return c
                 .values
@@ -326,23 +389,32 @@ fn conditions_open(
 
 /// One grant of an action: where, whether only on the principal itself, and for
 /// `iam:PassRole` the services it may go to.
-struct Grant {
+struct Grant<'p> {
+    /// The file of the statement, when it is not the file being checked.
+    path: Option<&'p str>,
     route: Route,
     on_self: bool,
     services: Option<Vec<String>>,
 }
 
-/// The escalation methods a set of policies grants, each with the route of its first action.
-fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(Route, String)> {
-    let statements: Vec<&Statement> = policies
+/// A policy of a principal and the file it is written in, when not the one being checked.
+type Held<'p, 'a> = (Option<&'p str>, &'p Policy<'a>);
+
+/// A place a finding points at: another file's path (or none), and the route there.
+type At = (Option<String>, Route);
+
+/// The escalation methods a set of policies grants, each at its first action.
+fn methods(db: &Db, policies: &[Held], identity: Option<&Identity>) -> Vec<(At, String)> {
+    let statements: Vec<(Option<&str>, &Statement)> = policies
         .iter()
-        .flat_map(|p| p.statements.iter())
-        .filter(|s| s.principals.is_empty())
+        .flat_map(|(path, p)| p.statements.iter().map(move |s| (*path, s)))
+        .filter(|(_, s)| s.principals.is_empty())
         .collect();
+    let only: Vec<&Statement> = statements.iter().map(|(_, s)| *s).collect();
     let mut grants: Vec<Vec<Grant>> = (0..RELEVANT.len()).map(|_| Vec::new()).collect();
     let mut denied = vec![false; RELEVANT.len()];
     let mut tagging = HashMap::new();
-    for statement in &statements {
+    for &(path, statement) in &statements {
         let matched = relevant(statement);
         if matched.is_empty() {
             continue;
@@ -377,12 +449,12 @@ fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(R
                         .any(|r| reaches(r.text, action, identity));
                 (wild || own, own)
             };
-            if !open || !conditions_open(db, statement, action, identity, &statements, &mut tagging)
-            {
+            if !open || !conditions_open(db, statement, action, identity, &only, &mut tagging) {
                 continue;
             }
             let services = (action == PASSROLE).then(|| passed_to(statement)).flatten();
             grants[i].push(Grant {
+                path,
                 route: route.clone(),
                 on_self,
                 services,
@@ -421,7 +493,7 @@ fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(R
         };
         let target = if on_self { " on itself" } else { "" };
         out.push((
-            first.route.clone(),
+            (first.path.map(str::to_owned), first.route.clone()),
             format!("`{}` ({}){target}", method.name, method.actions.join(" + ")),
         ));
     }
@@ -430,7 +502,7 @@ fn methods(db: &Db, policies: &[&Policy], identity: Option<&Identity>) -> Vec<(R
 
 /// Findings at one place: the methods, and who holds them (empty: a policy on its own).
 struct Place {
-    route: Route,
+    at: At,
     methods: Vec<String>,
     holders: Vec<String>,
 }
@@ -440,23 +512,19 @@ impl Rule for IamPrivilegeEscalation {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
+    fn check_policies(&self, cx: &mut Cx, file: &SourceFile, policies: &[Policy]) {
         let Some(db) = actions::db() else {
             return;
         };
-        let policies = cx.policies();
-        if policies.is_empty() {
-            return;
-        }
-        let holders = principals::holders(file, policies);
+        let repo = cx.repo;
         let mut places: Vec<Place> = Vec::new();
-        let mut add = |found: Vec<(Route, String)>, holder: Option<String>| {
-            for (route, method) in found {
-                let place = match places.iter().position(|p| p.route == route) {
+        let mut add = |found: Vec<(At, String)>, holder: Option<String>| {
+            for (at, method) in found {
+                let place = match places.iter().position(|p| p.at == at) {
                     Some(i) => &mut places[i],
                     None => {
                         places.push(Place {
-                            route,
+                            at,
                             methods: Vec::new(),
                             holders: Vec::new(),
                         });
@@ -474,21 +542,67 @@ impl Rule for IamPrivilegeEscalation {
                 }
             }
         };
-        for identity in &holders.identities {
-            if identity.policies.is_empty() {
-                continue;
+        let holder = |id: &Identity| format!("{} `{}`", id.kind.word(), id.name);
+        match repo.module_principals(&file.path) {
+            // A Terraform file in the repository: its module's principals, across files.
+            Some(view) => {
+                let declared: Vec<&principals::ModuleIdentity> = view
+                    .identities
+                    .iter()
+                    .filter(|m| m.path == file.path && !m.policies.is_empty())
+                    .collect();
+                // The module's other files these identities' policies are written in.
+                let mut foreign: HashMap<&str, Vec<Policy>> = HashMap::new();
+                for policy in declared.iter().flat_map(|m| &m.policies) {
+                    if policy.path != file.path && !foreign.contains_key(policy.path.as_str()) {
+                        let read = repo.file(&policy.path).map(iam::policies);
+                        foreign.insert(policy.path.as_str(), read.unwrap_or_default());
+                    }
+                }
+                for module_identity in declared {
+                    let set: Vec<Held> = module_identity
+                        .policies
+                        .iter()
+                        .filter_map(|r| {
+                            if r.path == file.path {
+                                let p = policies.iter().find(|p| p.route == r.route)?;
+                                return Some((None, p));
+                            }
+                            let p = foreign.get(r.path.as_str())?;
+                            let p = p.iter().find(|p| p.route == r.route)?;
+                            Some((Some(r.path.as_str()), p))
+                        })
+                        .collect();
+                    let identity = &module_identity.identity;
+                    add(methods(db, &set, Some(identity)), Some(holder(identity)));
+                }
+                for policy in policies {
+                    let alone = view
+                        .unattached
+                        .iter()
+                        .any(|r| r.path == file.path && r.route == policy.route);
+                    if alone {
+                        add(methods(db, &[(None, policy)], None), None);
+                    }
+                }
             }
-            let set: Vec<&Policy> = identity
-                .policies
-                .iter()
-                .filter_map(|&i| policies.get(i))
-                .collect();
-            let holder = format!("{} `{}`", identity.kind.word(), identity.name);
-            add(methods(db, &set, Some(identity)), Some(holder));
-        }
-        for &i in &holders.unattached {
-            if let Some(policy) = policies.get(i) {
-                add(methods(db, &[policy], None), None);
+            None => {
+                let holders = principals::holders(file, policies);
+                for identity in &holders.identities {
+                    let set: Vec<Held> = identity
+                        .policies
+                        .iter()
+                        .filter_map(|&i| policies.get(i).map(|p| (None, p)))
+                        .collect();
+                    if !set.is_empty() {
+                        add(methods(db, &set, Some(identity)), Some(holder(identity)));
+                    }
+                }
+                for &i in &holders.unattached {
+                    if let Some(policy) = policies.get(i) {
+                        add(methods(db, &[(None, policy)], None), None);
+                    }
+                }
             }
         }
         for place in places {
@@ -516,7 +630,12 @@ impl Rule for IamPrivilegeEscalation {
                     shown.join(", ")
                 )
             };
-            cx.report(Self::META.finding(message, Location::value(place.route)));
+            let (path, route) = place.at;
+            let location = match path {
+                Some(path) => Location::value(route).in_file(path),
+                None => Location::value(route),
+            };
+            cx.report(Self::META.finding(message, location));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `iam-trust-any-principal`: a role anyone can assume.
 
 use crate::finding::{Location, Severity};
-use crate::model::iam::PolicyKind;
+use crate::model::iam::{Policy, PolicyKind};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -55,8 +55,8 @@ impl Rule for IamTrustAnyPrincipal {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
-        for policy in cx.policies() {
+    fn check_policies(&self, cx: &mut Cx, _file: &SourceFile, policies: &[Policy]) {
+        for policy in policies {
             for statement in &policy.statements {
                 if !statement.allow || !(statement.is_trust() || policy.kind == PolicyKind::Trust) {
                     continue;

@@ -2,6 +2,7 @@
 
 use super::{actions, is_pattern, is_templated};
 use crate::finding::{Location, Severity};
+use crate::model::iam::Policy;
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -45,11 +46,11 @@ impl Rule for IamUnknownAction {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
+    fn check_policies(&self, cx: &mut Cx, _file: &SourceFile, policies: &[Policy]) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in cx.policies() {
+        for policy in policies {
             for statement in &policy.statements {
                 for value in &statement.actions {
                     let text = value.text;

@@ -3,6 +3,7 @@
 
 use super::{actions, is_pattern, is_templated, sample};
 use crate::finding::{Location, Severity};
+use crate::model::iam::{Policy, Statement};
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -61,121 +62,134 @@ impl Rule for IamWildcardAction {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
+    fn check_policies(&self, cx: &mut Cx, _file: &SourceFile, policies: &[Policy]) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in cx.policies() {
+        for policy in policies {
             let denies = policy.unconditional_denies();
-            let denied = |name: &str| denies.iter().any(|d| actions::matches_lower(d, name));
-            let everything_denied = denies.iter().any(|d| d == "*" || d == "*:*");
             for statement in policy.statements.iter().filter(|s| s.allow) {
-                if statement.is_default_key_policy() || everything_denied {
-                    continue;
+                if let Some((message, severity, location)) = judge(db, &denies, statement) {
+                    cx.report(Self::META.finding(message, location).severity(severity));
                 }
-                if statement.not_action {
-                    let listed = statement.actions.len();
-                    cx.report(
-                        Self::META.finding(
-                            format!(
-                                "`NotAction` with `Allow` grants every action except the {listed} listed, including ones AWS adds later"
-                            ),
-                            Location::key(statement.action_route.clone()),
-                        ),
-                    );
-                    continue;
-                }
-                // The statement's wildcards that change something, with how much.
-                let mut wildcards: Vec<&str> = Vec::new();
-                let mut first = None;
-                let mut all = false;
-                // Permissions management first, so the sample shows the worst.
-                let mut names: Vec<&str> = Vec::new();
-                let mut writes: Vec<&str> = Vec::new();
-                let mut permissions = false;
-                for value in statement.actions.iter().filter(|a| !is_templated(a.text)) {
-                    let text = value.text;
-                    if !is_pattern(text) {
-                        continue;
-                    }
-                    if text == "*" || text == "*:*" {
-                        // Never expanded: every action, whatever a partial deny removes.
-                        all = true;
-                        wildcards.push(text);
-                        first.get_or_insert(value);
-                        continue;
-                    }
-                    let mut reaches = false;
-                    for action in db.expand(text) {
-                        if action.changes_something() && !denied(action.lower()) {
-                            reaches = true;
-                            if action.access == actions::Access::Permissions {
-                                permissions = true;
-                                names.push(action.name.as_str());
-                            } else {
-                                writes.push(action.name.as_str());
-                            }
-                        }
-                    }
-                    if reaches {
-                        wildcards.push(text);
-                        first.get_or_insert(value);
-                    }
-                }
-                let Some(first) = first else {
-                    continue;
-                };
-                for list in [&mut names, &mut writes] {
-                    list.sort_unstable();
-                    list.dedup();
-                }
-                names.append(&mut writes);
-                let listed = sample(&wildcards, 4);
-                let (message, severity) = if all {
-                    let others = if wildcards.len() > 1 {
-                        format!(" (with {listed})")
-                    } else {
-                        String::new()
-                    };
-                    (
-                        format!(
-                            "`*` grants all {} actions of every AWS service{others}",
-                            db.len()
-                        ),
-                        Severity::High,
-                    )
-                } else {
-                    let verb = if wildcards.len() == 1 {
-                        "expands"
-                    } else {
-                        "expand"
-                    };
-                    let severity = if permissions {
-                        Severity::High
-                    } else {
-                        Severity::Medium
-                    };
-                    let worst = if permissions {
-                        "write and permissions-management"
-                    } else {
-                        "write"
-                    };
-                    (
-                        format!(
-                            "{listed} {verb} to {} {worst} {}: {}",
-                            names.len(),
-                            super::plural(names.len(), "action"),
-                            sample(&names, 3)
-                        ),
-                        severity,
-                    )
-                };
-                cx.report(
-                    Self::META
-                        .finding(message, Location::value(first.route.clone()))
-                        .severity(severity),
-                );
             }
         }
     }
+}
+
+/// This rule's finding on one `Allow` statement, given what its policy denies outright
+/// ([`Policy::unconditional_denies`]). `iam-wildcard-resource` asks it too, and stays quiet on
+/// a statement reported here: one finding per statement, naming both wildcards when the
+/// resource is `*` as well.
+pub fn judge(
+    db: &actions::Db,
+    denies: &[String],
+    statement: &Statement,
+) -> Option<(String, Severity, Location)> {
+    let denied = |name: &str| denies.iter().any(|d| actions::matches_lower(d, name));
+    let everything_denied = denies.iter().any(|d| d == "*" || d == "*:*");
+    if !statement.allow || statement.is_default_key_policy() || everything_denied {
+        return None;
+    }
+    // Only an identity policy's `*` is every resource; in a resource policy it is the
+    // resource the policy is attached to.
+    let on_star = if statement.principals.is_empty() && statement.resource_is_star() {
+        " on `Resource: \"*\"`"
+    } else {
+        ""
+    };
+    if statement.not_action {
+        let listed = statement.actions.len();
+        return Some((
+            format!(
+                "`NotAction` with `Allow` grants every action except the {listed} listed, including ones AWS adds later{on_star}"
+            ),
+            Severity::High,
+            Location::key(statement.action_route.clone()),
+        ));
+    }
+    // The statement's wildcards that change something, with how much.
+    let mut wildcards: Vec<&str> = Vec::new();
+    let mut first = None;
+    let mut all = false;
+    // Permissions management first, so the sample shows the worst.
+    let mut names: Vec<&str> = Vec::new();
+    let mut writes: Vec<&str> = Vec::new();
+    let mut permissions = false;
+    for value in statement.actions.iter().filter(|a| !is_templated(a.text)) {
+        let text = value.text;
+        if !is_pattern(text) {
+            continue;
+        }
+        if text == "*" || text == "*:*" {
+            // Never expanded: every action, whatever a partial deny removes.
+            all = true;
+            wildcards.push(text);
+            first.get_or_insert(value);
+            continue;
+        }
+        let mut reaches = false;
+        for action in db.expand(text) {
+            if action.changes_something() && !denied(action.lower()) {
+                reaches = true;
+                if action.access == actions::Access::Permissions {
+                    permissions = true;
+                    names.push(action.name.as_str());
+                } else {
+                    writes.push(action.name.as_str());
+                }
+            }
+        }
+        if reaches {
+            wildcards.push(text);
+            first.get_or_insert(value);
+        }
+    }
+    let first = first?;
+    for list in [&mut names, &mut writes] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    names.append(&mut writes);
+    let listed = sample(&wildcards, 4);
+    let (message, severity) = if all {
+        let others = if wildcards.len() > 1 {
+            format!(" (with {listed})")
+        } else {
+            String::new()
+        };
+        (
+            format!(
+                "`*` grants all {} actions of every AWS service{others}{on_star}",
+                db.len()
+            ),
+            Severity::High,
+        )
+    } else {
+        let verb = if wildcards.len() == 1 {
+            "expands"
+        } else {
+            "expand"
+        };
+        let severity = if permissions {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let worst = if permissions {
+            "write and permissions-management"
+        } else {
+            "write"
+        };
+        (
+            format!(
+                "{listed} {verb} to {} {worst} {}{on_star}: {}",
+                names.len(),
+                super::plural(names.len(), "action"),
+                sample(&names, 3)
+            ),
+            severity,
+        )
+    };
+    Some((message, severity, Location::value(first.route.clone())))
 }

@@ -1,8 +1,10 @@
 //! `iam-wildcard-resource`: write or permissions-management actions on `Resource: "*"` where
 //! the action can be scoped to a resource.
 
+use super::iam_wildcard_action::{self, IamWildcardAction};
 use super::{actions, expanded, sample};
 use crate::finding::{Location, Severity};
+use crate::model::iam::Policy;
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -24,6 +26,9 @@ the same policy denies outright (`Deny` on `*` without conditions) are not count
 KMS cryptographic operations (`kms:Decrypt`, `kms:GenerateDataKey`), which AWS classes as
 Write but which use a key and change nothing. A tag condition (`aws:ResourceTag/…`,
 `aws:RequestTag/…`, not negated) scopes `*` to the tagged resources and is not reported.
+A statement that `iam-wildcard-action` reports (an action wildcard that reaches write or
+permissions management, or `NotAction`) is left to it, and its message names the
+`Resource: "*"` too: each statement gets at most one `iam-wildcard-*` finding.
 
 ## Why is this bad
 `s3:PutObject` on `*` lets a deploy credential overwrite every bucket in the account, not
@@ -63,11 +68,14 @@ impl Rule for IamWildcardResource {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
+    fn check_policies(&self, cx: &mut Cx, _file: &SourceFile, policies: &[Policy]) {
         let Some(db) = actions::db() else {
             return;
         };
-        for policy in cx.policies() {
+        // One finding per statement across the two wildcard rules: a statement whose action
+        // wildcard is reported there (named with its `Resource: "*"`) is not reported here.
+        let actions_reported = cx.config.rule_enabled(IamWildcardAction::META.id);
+        for policy in policies {
             let denies = policy.unconditional_denies();
             for statement in &policy.statements {
                 if !statement.allow
@@ -75,6 +83,8 @@ impl Rule for IamWildcardResource {
                     || !statement.principals.is_empty()
                     || !statement.resource_is_star()
                     || tag_scoped(statement)
+                    || (actions_reported
+                        && iam_wildcard_action::judge(db, &denies, statement).is_some())
                 {
                     continue;
                 }
