@@ -17,6 +17,10 @@ import sys
 args = [a for a in sys.argv[1:] if a != "-v"]
 VERBOSE = "-v" in sys.argv
 BIN = args[0] if args else "target/debug/tollgate"
+# The corpus folders are the working directory of each run: a relative path to the binary
+# is made absolute first (a bare name is looked up on PATH as it is).
+if "/" in BIN or "\\" in BIN:
+    BIN = str(pathlib.Path(BIN).resolve())
 CORPUS = pathlib.Path(args[1] if len(args) > 1 else "../shared/corpus/peers/iam").resolve()
 
 PARLIAMENT = {
@@ -61,8 +65,27 @@ def labels(folder):
     return [r.split("\t") for r in rows if r.strip()]
 
 
+# Each statement gets at most one `iam-wildcard-*` finding: a statement whose action wildcard
+# is reported by iam-wildcard-action names its `Resource: "*"` in that finding, and
+# iam-wildcard-resource leaves it alone. Such a finding counts as both.
+RESOURCE_STAR_NAMED = 'on `Resource: "*"`'
+
+
+def counts_as(finding, rule):
+    if finding["rule"] == rule:
+        return True
+    return (
+        rule == "iam-wildcard-resource"
+        and finding["rule"] == "iam-wildcard-action"
+        and RESOURCE_STAR_NAMED in finding["message"]
+    )
+
+
 def rules_in(findings):
-    return {f["rule"] for f in findings}
+    got = {f["rule"] for f in findings}
+    if any(counts_as(f, "iam-wildcard-resource") for f in findings):
+        got.add("iam-wildcard-resource")
+    return got
 
 
 def score(name, results):
@@ -133,7 +156,7 @@ def checkov():
         rule = CHECKOV.get(check)
         if rule is None or verdict not in ("PASSED", "FAILED"):
             continue
-        findings = [f for f in found.get(file, []) if f["rule"] == rule]
+        findings = [f for f in found.get(file, []) if counts_as(f, rule)]
         if file.endswith(".tf") and resource != "*":
             ranges = tf_ranges(folder / file)
             start, end = ranges.get(resource, ranges.get(resource.replace("aws_iam_policy_document.", "aws_iam_policy_document.", 1), (0, -1)))

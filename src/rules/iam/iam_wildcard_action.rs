@@ -92,7 +92,8 @@ pub fn judge(
         return None;
     }
     // Only an identity policy's `*` is every resource; in a resource policy it is the
-    // resource the policy is attached to.
+    // resource the policy is attached to. (A `NotAction` statement is never
+    // iam-wildcard-resource's: its message names only the `NotAction`.)
     let on_star = if statement.principals.is_empty() && statement.resource_is_star() {
         " on `Resource: \"*\"`"
     } else {
@@ -102,7 +103,7 @@ pub fn judge(
         let listed = statement.actions.len();
         return Some((
             format!(
-                "`NotAction` with `Allow` grants every action except the {listed} listed, including ones AWS adds later{on_star}"
+                "`NotAction` with `Allow` grants every action except the {listed} listed, including ones AWS adds later"
             ),
             Severity::High,
             Location::key(statement.action_route.clone()),
