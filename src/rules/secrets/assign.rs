@@ -724,7 +724,7 @@ mod tests {
         );
         assert_eq!(
             value("<apiToken>\n  <nested/>\n</apiToken>\n", Syntax::Text),
-            Some("apiToken=".to_string())
+            None
         );
     }
 
@@ -743,7 +743,14 @@ mod tests {
                 Syntax::Yaml,
                 Some("DB_PASSWORD=a b"),
             ),
-            ("  secrets: |\n    x\n", "secret", Syntax::Yaml, None),
+            // A block of one word is read (and judged as any value); of several lines, not.
+            (
+                "  secrets: |\n    x\n",
+                "secret",
+                Syntax::Yaml,
+                Some("secrets=x"),
+            ),
+            ("  secrets: |\n    x\n    y\n", "secret", Syntax::Yaml, None),
             ("  key: >-\n", "key", Syntax::Yaml, None),
             (
                 "    \"SecretAccessKey\": \"abc/def\",\n",

@@ -162,9 +162,15 @@ pub fn made_up(value: &str) -> bool {
     }
     let bytes = value.as_bytes();
     // Four of a kind in a row is a filler in a short value; a long random body has one by
-    // chance (a 64-character hex key about one time in 70), so it takes five there.
-    let run = if bytes.len() <= 24 { 4 } else { 5 };
-    if bytes.windows(run).any(|w| w.iter().all(|b| *b == w[0])) {
+    // chance (a 64-character hex key about one time in 70), so there it takes five, or two
+    // runs of four (`AAAAbbbb-cccc-…`).
+    let same = |w: &[u8]| w.iter().all(|b| *b == w[0]);
+    let fours = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(i, w)| same(w) && (*i == 0 || bytes[i - 1] != w[0]))
+        .count();
+    if fours > usize::from(bytes.len() > 24) || bytes.windows(5).any(same) {
         return true;
     }
     let mut distinct: Vec<u8> = bytes.to_vec();
@@ -493,6 +499,8 @@ mod tests {
             "abababab",
             "Summer2024!",
             "my-dev-token-2",
+            "AAAAbbbb-cccc-dddd-eeee-ffffgggghhhh",
+            "aaaa1111",
         ] {
             assert!(made_up(value), "{value}");
         }
@@ -503,6 +511,8 @@ mod tests {
             "wJalrXUtnFEMIK7MDENGbPxRfiCY",
             "aB3dE5gH7jK9",
             "zT8vW2nQ",
+            // One run of four in a long random key happens by chance.
+            "e1099397b169110155cf902ea8eaed75d8888ce47f55dfc0e4c16a172d523e31",
         ] {
             assert!(!made_up(value), "{value}");
         }

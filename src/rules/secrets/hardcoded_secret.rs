@@ -27,7 +27,8 @@ It finds secrets three ways, from the most to the least specific:
   `gho_`, `ghu_`, `ghs_`, `ghr_`, whose CRC32 checksum must be right, and `github_pat_`), npm
   tokens (checksum too; a right-shaped token whose checksum fails is reported at `low`, its
   message saying the checksum does not match: a fake or an altered copy as often as a live
-  token, but not one to drop silently), Vault (`hvs.`, `hvb.`), Terraform Cloud, GitLab, Slack tokens and
+  token, but not one to drop silently; not at all when its own line calls it a fixture or a
+  fake), Vault (`hvs.`, `hvb.`), Terraform Cloud, GitLab, Slack tokens and
   webhooks, Stripe, Google, OpenAI, Anthropic, PyPI, JWTs and about thirty more. The
   catalogue is data: `rules/secrets/patterns.toml`.
 - **In a URI**: the password of `scheme://user:password@host`.

@@ -178,6 +178,12 @@ fn match_pattern(
         // documentation samples are real-looking); it is reported, weakly, unless it is a
         // filler or a placeholder.
         let checksum_failed = !valid && pattern.validator == Some(Validator::GithubCrc32);
+        // …but not where its own line calls it a fake (`FIXTURE_TOKEN=…`, `# invalid`): the
+        // checksum and the line agree.
+        if checksum_failed && line_calls_it_fake(text, span) {
+            claimed.claim(span);
+            continue;
+        }
         // A malformed JWT-looking string may still be a token; a failed checksum is a fake.
         if !valid && pattern.validator == Some(Validator::Jwt) {
             continue;
@@ -211,6 +217,20 @@ fn match_pattern(
             });
         }
     }
+}
+
+/// Whether the line holding `span` says its value is a fixture or a fake.
+fn line_calls_it_fake(text: &str, span: Span) -> bool {
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i);
+    let line = text[start..end].to_ascii_lowercase();
+    [
+        "fixture", "fake", "dummy", "example", "invalid", "mock", "sample",
+    ]
+    .iter()
+    .any(|word| line.contains(word))
 }
 
 /// Longest line read by name: past it, a line is minified code or data, whose `key:"…"`
@@ -587,9 +607,12 @@ fn identifier_like(value: &str) -> bool {
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
     // Each longer part reads as a word (`secret`, `app01`): random bodies joined by `-`/`_`
     // (`9ibicekni2ra-rksj2qn`) are not names.
-    let parts_wordlike = value
+    let long: Vec<&str> = value
         .split(['-', '_', '.'])
-        .all(|part| part.len() <= 3 || checks::wordlike(part));
+        .filter(|part| part.len() > 3)
+        .collect();
+    let words = long.iter().filter(|part| checks::wordlike(part)).count();
+    let parts_wordlike = words * 2 >= long.len();
     wordy && separated && (lower_name || upper_name) && parts_wordlike
 }
 
@@ -639,10 +662,19 @@ mod tests {
 
     #[test]
     fn identifiers_are_not_secrets() {
-        for v in ["my-k8s-secret-name", "prod.db.password", "DB_PASSWORD_PROD"] {
+        for v in [
+            "my-k8s-secret-name",
+            "prod.db.password",
+            "DB_PASSWORD_PROD",
+            "gcntfy-key-name-uuid-uuid",
+        ] {
             assert!(identifier_like(v), "{v}");
         }
-        for v in ["x7k2-m9p4-q8r1", "Q7rt9!xKz2Lm4Pw8"] {
+        for v in [
+            "x7k2-m9p4-q8r1",
+            "Q7rt9!xKz2Lm4Pw8",
+            "9ibicekni2ra6r8mmbijdtrn-rksj2qn",
+        ] {
             assert!(!identifier_like(v), "{v}");
         }
     }
@@ -695,12 +727,17 @@ mod tests {
             ),
             (
                 "facebook-app-token",
-                "facebook: 1234567890123456|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
+                "facebook: 3918275640192837|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
                 Syntax::Yaml,
             ),
             (
                 "sidekiq-source-url",
                 "source \"https://0f3a9c1e:7b2d4e6f@gems.contribsys.com/\"",
+                Syntax::Text,
+            ),
+            (
+                "aspnet-data-protection-key",
+                "<masterKey p4:requiresEncryption=\"true\">\n  <!-- Warning: the key below is in an unencrypted form. -->\n  <value>Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa1eUo0iKq5zXw9vBn3mLp7tRy2uSd4fGh8jK==</value>\n</masterKey>",
                 Syntax::Text,
             ),
             (
@@ -720,8 +757,9 @@ mod tests {
             "<add key=\"ClearTextPassword\" value=\"changeme-please\" />",
             "<add key=\"Username\" value=\"q8Rt2vLx9KmZ4wPn\" />",
             "curl -H 'X-Api-Key: ${API_KEY}' https://x.io",
-            "id: 1234567890123456|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
+            "id: 3918275640192837|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
             "source \"https://0f3a9c1e:7b2d4e6f@rubygems.org/\"",
+            "<masterKey>\n  <encryptedSecret>Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa1eUo0iKq5zXw9vBn3mLp7tRy2u</encryptedSecret>",
         ];
         for text in quiet {
             let hits = found(text, Syntax::Text);
@@ -763,6 +801,7 @@ mod tests {
         for filler in [
             "token: ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
             "token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+            "FIXTURE_TOKEN=ghp_R7mQ2xKp9LwZ4vNc8bYt3HdJ6sGa1fEu0iOk\n",
         ] {
             assert!(
                 scan(catalog, filler, Syntax::Yaml, true).is_empty(),
