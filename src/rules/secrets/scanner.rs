@@ -759,7 +759,7 @@ mod tests {
             "curl -H 'X-Api-Key: ${API_KEY}' https://x.io",
             "id: 3918275640192837|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
             "source \"https://0f3a9c1e:7b2d4e6f@rubygems.org/\"",
-            "<masterKey>\n  <encryptedSecret>Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa1eUo0iKq5zXw9vBn3mLp7tRy2u</encryptedSecret>",
+            "<masterKey>\n  <keyId>Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa1eUo0iKq5zXw9vBn3mLp7tRy2u</keyId>",
         ];
         for text in quiet {
             let hits = found(text, Syntax::Text);
