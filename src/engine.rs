@@ -3,7 +3,7 @@
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -459,7 +459,14 @@ fn load_declarations(
                             let declaration = Digested::new(candidate.clone(), &file, &iam);
                             let held = declaration.held_under(keep);
                             let findings = (!held && !declaration.needs_context()).then(|| {
-                                check_file_with(&file, &enabled, config, &no_context, &iam)
+                                check_file_with(
+                                    &file,
+                                    &enabled,
+                                    config,
+                                    &no_context,
+                                    &iam,
+                                    &SecretsElsewhere::default(),
+                                )
                             });
                             (declaration, findings, held)
                         };
@@ -599,10 +606,14 @@ fn check_repository(options: &CheckOptions) -> Report {
     let in_focus = |path: &str| focus.as_ref().is_none_or(|f| f.covers(path));
     let keeps = |finding: &Finding| focus.as_ref().is_none_or(|f| f.keeps(finding));
     let held: Vec<&SourceFile> = repo.held_files().collect();
+    // Secrets of the files other files' findings point into, found once for the whole run.
+    let elsewhere = SecretsElsewhere::default();
     let mut files_scanned = held.iter().filter(|f| in_focus(&f.path)).count();
     let mut findings: Vec<Finding> = held
         .par_iter()
-        .flat_map_iter(|file| check_file(file, &enabled, &config, &repo))
+        .flat_map_iter(|file| {
+            check_file_with(file, &enabled, &config, &repo, &OnceCell::new(), &elsewhere)
+        })
         .filter(keeps)
         .collect();
 
@@ -621,10 +632,12 @@ fn check_repository(options: &CheckOptions) -> Report {
                 if let Some(tree) = &repo.terraform {
                     tree.resolve(&mut file);
                 }
-                let findings: Vec<Finding> = check_file(&file, &enabled, &config, &repo)
-                    .into_iter()
-                    .filter(keeps)
-                    .collect();
+                let none = OnceCell::new();
+                let findings: Vec<Finding> =
+                    check_file_with(&file, &enabled, &config, &repo, &none, &elsewhere)
+                        .into_iter()
+                        .filter(keeps)
+                        .collect();
                 let counted = in_focus(&file.path);
                 checked.add(file, findings, counted, options.keep_sources);
             }
@@ -927,16 +940,24 @@ pub fn check_file(
     config: &Config,
     repo: &RepoContext,
 ) -> Vec<Finding> {
-    check_file_with(file, rules, config, repo, &OnceCell::new())
+    check_file_with(
+        file,
+        rules,
+        config,
+        repo,
+        &OnceCell::new(),
+        &SecretsElsewhere::default(),
+    )
 }
 
 /// [`check_file`], with the file's IAM policies when they were already read.
-fn check_file_with<'a>(
+fn check_file_with<'a, 'r: 'a>(
     file: &'a SourceFile,
     rules: &[&'static dyn rules::Rule],
     config: &'a Config,
-    repo: &'a RepoContext,
+    repo: &'r RepoContext,
     iam: &'a OnceCell<Vec<Policy<'a>>>,
+    elsewhere: &SecretsElsewhere<'r>,
 ) -> Vec<Finding> {
     let mut cx = Cx {
         config,
@@ -986,7 +1007,7 @@ fn check_file_with<'a>(
     }
     let secrets = cx.secrets.take().unwrap_or_default();
     let mut drafts = drafts;
-    shield(file, repo, &secrets, &mut drafts);
+    shield(file, repo, &secrets, elsewhere, &mut drafts);
     let suppressions = suppress::scan(file);
     // A finding may sit in another file (a trust policy reached from a workflow job): the
     // suppression that counts is the one beside it, in that file.
@@ -1027,14 +1048,14 @@ fn check_file_with<'a>(
 /// secret spans of the file it points into, which code frames mask, and its messages are
 /// redacted of those secrets and of any other the detector sees in them.
 /// Done on drafts, so that fingerprints never hash a secret either.
-fn shield(
+fn shield<'a>(
     file: &SourceFile,
-    repo: &RepoContext,
+    repo: &'a RepoContext,
     secrets: &[rules::secrets::Hit],
+    elsewhere: &SecretsElsewhere<'a>,
     drafts: &mut [Draft],
 ) {
     let here = FileSecrets::new(&file.text, secrets);
-    let mut elsewhere: HashMap<String, FileSecrets> = HashMap::new();
     let none = FileSecrets::new("", &[]);
     for finding in drafts {
         let other = finding
@@ -1043,11 +1064,13 @@ fn shield(
             .as_deref()
             .filter(|path| *path != file.path)
             .map(|path| repo.file(path));
+        let shared;
         let secrets = match other {
             None => &here,
-            Some(Some(other)) => elsewhere.entry(other.path.clone()).or_insert_with(|| {
-                FileSecrets::new(&other.text, &rules::secrets::find(&other.path, &other.text))
-            }),
+            Some(Some(other)) => {
+                shared = elsewhere.of(other);
+                shared.get().unwrap_or(&none)
+            }
             Some(None) => &none,
         };
         // Shared, not copied: each finding of a file with many secrets would else cost them all.
@@ -1082,18 +1105,41 @@ fn shield(
     }
 }
 
-/// The secrets of one file, as [`shield`] needs them: their spans, and an automaton that finds
-/// which of their values a message quotes in one pass over it (not one search per secret).
-struct FileSecrets {
-    spans: Arc<Vec<Span>>,
-    set: HashSet<Span>,
-    values: Vec<String>,
-    /// Built on first use: most files' findings quote nothing.
-    automaton: std::cell::OnceCell<Option<aho_corasick::AhoCorasick>>,
+/// The secrets of the files that other files' findings point into (a trust policy reached
+/// from many workflow jobs), each found once per run and shared by every finding there,
+/// whichever file's check needs it first.
+#[derive(Default)]
+struct SecretsElsewhere<'a> {
+    files: Mutex<HashMap<String, Arc<OnceLock<FileSecrets<'a>>>>>,
 }
 
-impl FileSecrets {
-    fn new(text: &str, hits: &[rules::secrets::Hit]) -> Self {
+impl<'a> SecretsElsewhere<'a> {
+    fn of(&self, file: &'a SourceFile) -> Arc<OnceLock<FileSecrets<'a>>> {
+        // The lock is held only to find the slot: the scan runs outside it, once.
+        let slot = match self.files.lock() {
+            Ok(mut files) => Arc::clone(files.entry(file.path.clone()).or_default()),
+            Err(_) => Arc::new(OnceLock::new()),
+        };
+        slot.get_or_init(|| {
+            FileSecrets::new(&file.text, &rules::secrets::find(&file.path, &file.text))
+        });
+        slot
+    }
+}
+
+/// The secrets of one file, as [`shield`] needs them: their spans, and an automaton that finds
+/// which of their values a message quotes in one pass over it (not one search per secret).
+/// The values are borrowed from the file's text, not copied.
+struct FileSecrets<'t> {
+    spans: Arc<Vec<Span>>,
+    set: HashSet<Span>,
+    values: Vec<&'t str>,
+    /// Built on first use: most files' findings quote nothing.
+    automaton: OnceLock<Option<aho_corasick::AhoCorasick>>,
+}
+
+impl<'t> FileSecrets<'t> {
+    fn new(text: &'t str, hits: &[rules::secrets::Hit]) -> Self {
         let mut spans = Vec::new();
         let mut set = HashSet::new();
         for hit in hits {
@@ -1101,16 +1147,15 @@ impl FileSecrets {
                 spans.push(hit.secret);
             }
         }
-        let values: Vec<String> = hits
+        let values: Vec<&'t str> = hits
             .iter()
             .filter_map(|hit| text.get(hit.secret.start..hit.secret.end))
-            .map(str::to_string)
             .collect();
         FileSecrets {
             spans: Arc::new(spans),
             set,
             values,
-            automaton: std::cell::OnceCell::new(),
+            automaton: OnceLock::new(),
         }
     }
 
@@ -1131,11 +1176,11 @@ impl FileSecrets {
                 ids.sort_unstable();
                 ids.dedup();
                 ids.into_iter()
-                    .filter_map(|id| self.values.get(id).map(String::as_str))
+                    .filter_map(|id| self.values.get(id).copied())
                     .collect()
             }
             // No automaton (none could be built): every value is tried, as before.
-            None => self.values.iter().map(String::as_str).collect(),
+            None => self.values.clone(),
         };
         rules::secrets::redact(text, &quoted)
     }

@@ -200,6 +200,31 @@ fn fingerprints_and_messages_hold_no_hash_of_the_secret() {
     // from the value, so there is nothing to reverse.
     assert_eq!(first, second);
     assert!(!text.contains("sha256:"), "{text}");
+
+    // Nor does any other format or the baseline file carry anything derived from the value:
+    // two passwords of the same length give the same bytes everywhere (the temporary
+    // folder's name aside), so no digest, fingerprint or hint of either is printed.
+    let outputs = |password: &str| -> Vec<String> {
+        let repo = Repo::new();
+        repo.write("deploy/prod.env", format!("DB_PASSWORD={password}\n"));
+        let root = repo.path().display().to_string();
+        let mut texts: Vec<String> = FORMATS
+            .iter()
+            .map(|format| {
+                let output = repo.check(&["--format", format]);
+                format!("{}{}", stdout(&output), stderr(&output)).replace(&root, "ROOT")
+            })
+            .collect();
+        let mut cmd = tollgate();
+        cmd.current_dir(repo.path()).arg("baseline");
+        texts.push(stdout(&run(&mut cmd)).replace(&root, "ROOT"));
+        texts
+    };
+    let (one, two) = (outputs("H@Sh1CoR3!x"), outputs("Zq8!vN3#pL2"));
+    for ((format, a), b) in FORMATS.iter().chain(&["baseline"]).zip(&one).zip(&two) {
+        assert!(a.contains("hardcoded-secret"), "{format}: {a}");
+        assert_eq!(a, b, "{format} differs with the secret's value");
+    }
 }
 
 #[test]

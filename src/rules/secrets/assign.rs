@@ -21,6 +21,8 @@ pub enum Syntax {
     /// A programming language known by its extension: only a quoted string is a literal;
     /// a bare word is an identifier, a type or an expression.
     Code,
+    /// CSV: `name,value` on a line, the name in the first column.
+    Csv,
     /// Anything else (notes, logs, unknown configs): bare words count as in a config file.
     Text,
 }
@@ -52,6 +54,7 @@ pub fn syntax_of(path: &str, text: &str) -> Syntax {
     }
     match ext {
         "yml" | "yaml" => Syntax::Yaml,
+        "csv" => Syntax::Csv,
         "json" | "jsonc" | "json5" | "ipynb" | "tfstate" => Syntax::Json,
         "tf" | "hcl" | "tfvars" | "nomad" | "policy" => Syntax::Hcl,
         "sh" | "bash" | "zsh" | "ksh" | "ash" | "bashrc" | "profile" | "zshrc" => Syntax::Shell,
@@ -143,9 +146,20 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
     }
     // XML element: `<password>value</password>`.
     if before == Some(b'<') && bytes.get(name.end) == Some(&b'>') {
-        let start = name.end + 1;
-        let end = find_line_byte(bytes, start, b'<')?;
-        if bytes.get(end + 1) != Some(&b'/') {
+        let start = element_text_start(bytes, name.end + 1);
+        let end = match find_line_byte(bytes, start, b'<') {
+            Some(end) => end,
+            // `<token>` / `  value` / `</token>`: the text is the whole line between.
+            None if start > name.end + 1 => find_line_byte(bytes, start, b'\n')?,
+            None => return None,
+        };
+        let closing = skip_blanks(bytes, end);
+        let closing = if bytes.get(closing) == Some(&b'\n') {
+            skip_blanks(bytes, closing + 1)
+        } else {
+            closing
+        };
+        if bytes.get(closing) != Some(&b'<') || bytes.get(closing + 1) != Some(&b'/') {
             return None;
         }
         return Some(Assignment {
@@ -175,6 +189,9 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
     }
     if syntax == Syntax::Make && !name_quoted {
         return make_assignment(bytes, name, at);
+    }
+    if syntax == Syntax::Csv {
+        return csv_field(bytes, name, at);
     }
     let syntax = if syntax == Syntax::Make {
         Syntax::Shell
@@ -236,7 +253,10 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
         (_, Op::Arrow) => quoted_value.map(|v| (v, true))?,
         (Syntax::Yaml, Op::Colon) => match quoted_value {
             Some(v) => (v, true),
-            None => (yaml_plain(bytes, value_at)?, false),
+            None => match yaml_plain(bytes, value_at) {
+                Some(v) => (v, false),
+                None => (yaml_block_word(bytes, name.start, value_at)?, false),
+            },
         },
         (Syntax::Ini, _) => match quoted_value {
             Some(v) => (v, true),
@@ -281,7 +301,7 @@ pub fn read(bytes: &[u8], name: Span, syntax: Syntax) -> Option<Assignment> {
             }
             None => return None,
         },
-        (Syntax::Json, _) => return None,
+        (Syntax::Json | Syntax::Csv, _) => return None,
     };
     (value.end > value.start).then_some(Assignment {
         name,
@@ -504,6 +524,86 @@ fn yaml_plain(bytes: &[u8], at: usize) -> Option<Span> {
     }
 }
 
+/// The one word of a YAML block scalar (`token: |` then one more-indented line holding one
+/// word, then the block ends): a value written as a block. A block of several lines or of
+/// words with blanks is a script, a document or a list, not a literal credential.
+fn yaml_block_word(bytes: &[u8], name_start: usize, indicator: usize) -> Option<Span> {
+    let header = rest_of_line(bytes, indicator, &[" #", "\t#"]);
+    let text = &bytes[header.start..header.end];
+    if !matches!(text.first(), Some(b'|' | b'>'))
+        || !text[1..]
+            .iter()
+            .all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9'))
+    {
+        return None;
+    }
+    let indent_of = |line_start: usize| {
+        bytes[line_start..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count()
+    };
+    let name_line = bytes[..name_start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let name_indent = indent_of(name_line);
+    let line = find_line_byte(bytes, indicator, b'\n')? + 1;
+    let indent = indent_of(line);
+    let value = rest_of_line(bytes, line + indent, &[]);
+    if indent <= name_indent || value.start == value.end {
+        return None;
+    }
+    if bytes[value.start..value.end]
+        .iter()
+        .any(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
+    // The block ends after its one line: end of file, a blank line, or a line indented no
+    // deeper than the name.
+    let next = find_line_byte(bytes, value.end, b'\n').map_or(bytes.len(), |i| i + 1);
+    let ends = next >= bytes.len()
+        || bytes[next..]
+            .iter()
+            .take_while(|b| **b != b'\n')
+            .all(u8::is_ascii_whitespace)
+        || indent_of(next) <= name_indent;
+    ends.then_some(value)
+}
+
+/// `name,value` in a CSV file: the field after the name's, unquoted or double-quoted.
+fn csv_field(bytes: &[u8], name: Span, at: usize) -> Option<Assignment> {
+    if bytes.get(at) != Some(&b',') || !line_starts_with_name(bytes, name.start) {
+        return None;
+    }
+    let value_at = at + 1;
+    if let Some(value) = quoted(bytes, value_at).filter(|_| bytes[value_at] == b'"') {
+        return (value.end > value.start).then_some(Assignment {
+            name,
+            value,
+            quoted: true,
+        });
+    }
+    let value = word(bytes, value_at, b",\r\n");
+    (value.end > value.start).then_some(Assignment {
+        name,
+        value: trim(bytes, value),
+        quoted: false,
+    })
+}
+
+/// Where an element's text starts: after `<name>`, or on the next line when the element
+/// opens its own line (`<token>` / `  value` / `</token>`).
+fn element_text_start(bytes: &[u8], after_tag: usize) -> usize {
+    let blank = skip_blanks(bytes, after_tag);
+    match bytes.get(blank) {
+        Some(b'\n') => skip_blanks(bytes, blank + 1),
+        Some(b'\r') if bytes.get(blank + 1) == Some(&b'\n') => skip_blanks(bytes, blank + 2),
+        _ => after_tag,
+    }
+}
+
 fn rest_of_line(bytes: &[u8], at: usize, comments: &[&str]) -> Span {
     let mut end = at;
     while end < bytes.len() && end - at < MAX_VALUE && bytes[end] != b'\n' {
@@ -596,6 +696,39 @@ mod tests {
     }
 
     #[test]
+    fn reads_block_scalars_csv_and_multiline_elements() {
+        let value = |text: &str, syntax| assignment(text, "Token", syntax);
+        let v = "Qx7rT2mVk9LpZ3wN";
+        assert_eq!(
+            value("ghToken: |\n  Qx7rT2mVk9LpZ3wN\n", Syntax::Yaml),
+            Some(format!("ghToken={v}"))
+        );
+        assert_eq!(
+            value("ghToken: >-\n    Qx7rT2mVk9LpZ3wN\nnext: 1\n", Syntax::Yaml),
+            Some(format!("ghToken={v}"))
+        );
+        // A block of several lines, or of words, is a script or a document.
+        assert_eq!(value("ghToken: |\n  abc\n  def\n", Syntax::Yaml), None);
+        assert_eq!(value("ghToken: |\n  echo $X\n", Syntax::Yaml), None);
+        assert_eq!(
+            value("slackToken,Qx7rT2mVk9LpZ3wN,\n", Syntax::Csv),
+            Some(format!("slackToken={v}"))
+        );
+        assert_eq!(value("id,slackToken,x\n", Syntax::Csv), None);
+        assert_eq!(
+            value(
+                "<apiToken>\n    Qx7rT2mVk9LpZ3wN\n</apiToken>\n",
+                Syntax::Text
+            ),
+            Some(format!("apiToken={v}"))
+        );
+        assert_eq!(
+            value("<apiToken>\n  <nested/>\n</apiToken>\n", Syntax::Text),
+            None
+        );
+    }
+
+    #[test]
     fn reads_each_syntax() {
         let cases = [
             (
@@ -610,7 +743,14 @@ mod tests {
                 Syntax::Yaml,
                 Some("DB_PASSWORD=a b"),
             ),
-            ("  secrets: |\n    x\n", "secret", Syntax::Yaml, None),
+            // A block of one word is read (and judged as any value); of several lines, not.
+            (
+                "  secrets: |\n    x\n",
+                "secret",
+                Syntax::Yaml,
+                Some("secrets=x"),
+            ),
+            ("  secrets: |\n    x\n    y\n", "secret", Syntax::Yaml, None),
             ("  key: >-\n", "key", Syntax::Yaml, None),
             (
                 "    \"SecretAccessKey\": \"abc/def\",\n",

@@ -70,6 +70,7 @@ struct ValuesSpec {
     entropy: f64,
     placeholder_substrings: Vec<String>,
     placeholder_values: Vec<String>,
+    uuid_key_names: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +118,8 @@ pub enum Validator {
     Jwt,
     /// Base64 of a PEM private key block (`LS0tLS1CRUdJTi…`): it must decode to one.
     Base64Pem,
+    /// Base64 of a JWT (`ZXlK…`): it must decode to one whose header names its `alg`.
+    Base64Jwt,
 }
 
 /// One token format.
@@ -149,6 +152,8 @@ pub struct Values {
     pub min_length: usize,
     pub entropy: f64,
     pub placeholders: Placeholders,
+    /// Name words of providers whose API keys are UUIDs, lower-case.
+    pub uuid_key_names: Vec<String>,
 }
 
 /// What a keyword found by the automaton sets off.
@@ -208,6 +213,7 @@ impl Catalog {
                 Some("github-crc32") => Some(Validator::GithubCrc32),
                 Some("jwt") => Some(Validator::Jwt),
                 Some("base64-pem") => Some(Validator::Base64Pem),
+                Some("base64-jwt") => Some(Validator::Base64Jwt),
                 Some(other) => {
                     return Err(format!(
                         "patterns.toml: pattern `{}`: unknown validator `{other}`",
@@ -268,6 +274,7 @@ impl Catalog {
                     substrings: lower(values.placeholder_substrings),
                     values: lower(values.placeholder_values),
                 },
+                uuid_key_names: lower(values.uuid_key_names),
             },
             public: Public {
                 values: public.value.into_iter().map(|e| e.value).collect(),

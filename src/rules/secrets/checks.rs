@@ -118,6 +118,15 @@ pub fn jwt_ok(token: &str) -> bool {
     text.trim_start().starts_with('{') && text.contains("\"alg\"")
 }
 
+/// `ZXlK…`: base64 that decodes to a JWT (`eyJ…`) whose header names its `alg`.
+pub fn base64_jwt_ok(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let Some(decoded) = base64_decode(compact.trim_end_matches('=')) else {
+        return false;
+    };
+    std::str::from_utf8(&decoded).is_ok_and(|jwt| jwt.matches('.').count() == 2 && jwt_ok(jwt))
+}
+
 /// `LS0tLS1CRUdJTi…`: base64 that decodes to a PEM private key block (not an encrypted one).
 pub fn base64_pem_ok(text: &str) -> bool {
     let Some(decoded) = base64_decode(text) else {
@@ -152,7 +161,16 @@ pub fn made_up(value: &str) -> bool {
         return true;
     }
     let bytes = value.as_bytes();
-    if bytes.windows(4).any(|w| w.iter().all(|b| *b == w[0])) {
+    // Four of a kind in a row is a filler in a short value; a long random body has one by
+    // chance (a 64-character hex key about one time in 70), so there it takes five, or two
+    // runs of four (`AAAAbbbb-cccc-…`).
+    let same = |w: &[u8]| w.iter().all(|b| *b == w[0]);
+    let fours = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(i, w)| same(w) && (*i == 0 || bytes[i - 1] != w[0]))
+        .count();
+    if fours > usize::from(bytes.len() > 24) || bytes.windows(5).any(same) {
         return true;
     }
     let mut distinct: Vec<u8> = bytes.to_vec();
@@ -201,7 +219,7 @@ fn words_and_numbers(value: &str) -> bool {
 }
 
 /// A word, or camelCase words, with at most four digits after them; or a short number.
-fn wordlike(part: &str) -> bool {
+pub fn wordlike(part: &str) -> bool {
     let letters_end = part
         .find(|c: char| !c.is_ascii_alphabetic())
         .unwrap_or(part.len());
@@ -310,7 +328,24 @@ fn natural_case(text: &str, placeholder: &str) -> bool {
         .all(|b| Some(&b) == placeholder.as_bytes().first());
     let capitalised =
         !one_letter && first.is_ascii_uppercase() && rest.iter().all(u8::is_ascii_lowercase);
-    lower || upper || capitalised
+    lower || upper || capitalised || (!one_letter && camel_words(&letters))
+}
+
+/// `GoesHere`, `enterYour`: words of three letters or more, each capitalised after the
+/// first. A random body's case mix breaks into humps of one or two letters.
+fn camel_words(letters: &[u8]) -> bool {
+    let mut hump = 0;
+    for (i, b) in letters.iter().enumerate() {
+        if b.is_ascii_uppercase() {
+            if i > 0 && hump < 3 {
+                return false;
+            }
+            hump = 1;
+        } else {
+            hump += 1;
+        }
+    }
+    hump >= 3 && letters.iter().skip(1).any(u8::is_ascii_uppercase)
 }
 
 /// Characters that run up or down the alphabet as fillers do: `123456`, `abcdef`, `987654`.
@@ -464,6 +499,8 @@ mod tests {
             "abababab",
             "Summer2024!",
             "my-dev-token-2",
+            "AAAAbbbb-cccc-dddd-eeee-ffffgggghhhh",
+            "aaaa1111",
         ] {
             assert!(made_up(value), "{value}");
         }
@@ -474,6 +511,8 @@ mod tests {
             "wJalrXUtnFEMIK7MDENGbPxRfiCY",
             "aB3dE5gH7jK9",
             "zT8vW2nQ",
+            // One run of four in a long random key happens by chance.
+            "e1099397b169110155cf902ea8eaed75d8888ce47f55dfc0e4c16a172d523e31",
         ] {
             assert!(!made_up(value), "{value}");
         }

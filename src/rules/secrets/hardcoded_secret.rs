@@ -25,7 +25,10 @@ It finds secrets three ways, from the most to the least specific:
 - **By format**: private key blocks, and token formats with a fixed shape: AWS access key IDs
   (`AKIA`, `ASIA`, `ABIA`, `ACCA`; not the `AIDA`/`AROA` identifiers), GitHub tokens (`ghp_`,
   `gho_`, `ghu_`, `ghs_`, `ghr_`, whose CRC32 checksum must be right, and `github_pat_`), npm
-  tokens (checksum too), Vault (`hvs.`, `hvb.`), Terraform Cloud, GitLab, Slack tokens and
+  tokens (checksum too; a right-shaped token whose checksum fails is reported at `low`, its
+  message saying the checksum does not match: a fake or an altered copy as often as a live
+  token, but not one to drop silently; not at all when its own line calls it a fixture or a
+  fake), Vault (`hvs.`, `hvb.`), Terraform Cloud, GitLab, Slack tokens and
   webhooks, Stripe, Google, OpenAI, Anthropic, PyPI, JWTs and about thirty more. The
   catalogue is data: `rules/secrets/patterns.toml`.
 - **In a URI**: the password of `scheme://user:password@host`.
@@ -36,8 +39,11 @@ It finds secrets three ways, from the most to the least specific:
   this way.
 
 Values that only point at a secret are never reported: `${{ secrets.X }}`, `${var.x}`,
-`$VAR`, `$(command)`, `vault(…)`, YAML block indicators (`secrets: |`), and placeholders
-(`…EXAMPLE`, `changeme`, `xxxx…`, `<your-token>`, `REPLACE_ME`, `dummy`, …).
+`$VAR`, `$(command)`, `vault(…)`, YAML blocks (`secrets: |`) other than one word on one
+line, and placeholders (`…EXAMPLE`, `changeme`, `xxxx…`, `<your-token>`, `REPLACE_ME`,
+`dummy`, `YourPasswordGoesHere`, …). A UUID is an identifier, not a credential, except under
+the name of a provider whose keys are UUIDs (`HEROKU_API_KEY`, `SNYK_TOKEN`; see
+`rules/secrets/context.toml`).
 
 Credential material in test, fixture or example code (`test/`, `tests/`, `testdata/`,
 `fixtures/`, `__tests__/`, `examples/`, `*_test.go`, `*.spec.ts`, …) is reported at `low`,
@@ -141,6 +147,10 @@ impl Rule for HardcodedSecret {
             );
             let mut message = message(&hit, &prefix, length);
             let mut draft_severity = Self::META.severity;
+            if hit.checksum_failed {
+                message.push_str(", whose checksum does not match");
+                draft_severity = Severity::Low;
+            }
             if in_tests {
                 message.push_str(" in test code");
                 draft_severity = Severity::Low;

@@ -32,6 +32,9 @@ pub struct Hit {
     pub name: Option<String>,
     /// What to hash instead of the secret's text (a key block's body without layout).
     pub material: Option<String>,
+    /// A token of a checksummed format whose checksum does not match: right-shaped, but a
+    /// fake, a typo or an altered copy as often as a live token.
+    pub checksum_failed: bool,
 }
 
 /// Spans already decided, reported or vetoed. A span overlaps the claimed ones exactly when it
@@ -167,8 +170,20 @@ fn match_pattern(
             Some(Validator::GithubCrc32) => checks::github_checksum_ok(secret),
             Some(Validator::Jwt) => checks::jwt_ok(secret),
             Some(Validator::Base64Pem) => checks::base64_pem_ok(secret),
+            Some(Validator::Base64Jwt) => checks::base64_jwt_ok(secret),
             None => true,
         };
+        // A right-shaped GitHub or npm token whose checksum fails is still worth a look (a
+        // copy with one character changed is still a live token's neighbour, and many
+        // documentation samples are real-looking); it is reported, weakly, unless it is a
+        // filler or a placeholder.
+        let checksum_failed = !valid && pattern.validator == Some(Validator::GithubCrc32);
+        // …but not where its own line calls it a fake (`FIXTURE_TOKEN=…`, `# invalid`): the
+        // checksum and the line agree.
+        if checksum_failed && line_calls_it_fake(text, span) {
+            claimed.claim(span);
+            continue;
+        }
         // A malformed JWT-looking string may still be a token; a failed checksum is a fake.
         if !valid && pattern.validator == Some(Validator::Jwt) {
             continue;
@@ -177,14 +192,16 @@ fn match_pattern(
             let words = ["password".to_string()];
             judge_value(catalog, secret, &words, "password").is_some()
         };
-        let plausible = valid
+        let plausible = (valid || checksum_failed)
             && pattern
                 .entropy
                 .is_none_or(|floor| checks::entropy(secret) >= floor)
             && (!pattern.judge || judged())
             // A right checksum is stronger evidence than any filler word in a random body.
-            && (pattern.validator == Some(Validator::GithubCrc32)
+            && ((pattern.validator == Some(Validator::GithubCrc32) && !checksum_failed)
                 || !catalog.values.placeholders.matches(secret))
+            // A checksum that fails leaves the body as the only evidence: it must look random.
+            && !(checksum_failed && checks::made_up(secret.split_once('_').map_or(secret, |(_, body)| body)))
             && !catalog.public.value(secret);
         claimed.claim(span);
         if plausible {
@@ -196,9 +213,24 @@ fn match_pattern(
                 prefix: pattern.prefix.min(secret.len()),
                 name: None,
                 material: None,
+                checksum_failed,
             });
         }
     }
+}
+
+/// Whether the line holding `span` says its value is a fixture or a fake.
+fn line_calls_it_fake(text: &str, span: Span) -> bool {
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i);
+    let line = text[start..end].to_ascii_lowercase();
+    [
+        "fixture", "fake", "dummy", "example", "invalid", "mock", "sample",
+    ]
+    .iter()
+    .any(|word| line.contains(word))
 }
 
 /// Longest line read by name: past it, a line is minified code or data, whose `key:"…"`
@@ -299,6 +331,7 @@ fn private_key(text: &str, at: usize) -> Option<Hit> {
         prefix: 0,
         name: None,
         material: Some(material),
+        checksum_failed: false,
     })
 }
 
@@ -382,6 +415,7 @@ fn uri_password(
         prefix: 0,
         name: None,
         material: None,
+        checksum_failed: false,
     });
 }
 
@@ -431,6 +465,7 @@ fn assigned(
         prefix: 0,
         name: Some(name_text.trim_start_matches('-').to_string()),
         material: None,
+        checksum_failed: false,
     });
 }
 
@@ -486,7 +521,7 @@ fn judge_value(
         || value.len() > 1024
         || value.contains(char::is_whitespace)
         || !value.is_ascii()
-        || is_uuid(value)
+        || (is_uuid(value) && !words.iter().any(|w| rules.uuid_key_names.contains(w)))
     {
         return None;
     }
@@ -570,7 +605,15 @@ fn identifier_like(value: &str) -> bool {
     let upper_name = b
         .iter()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
-    wordy && separated && (lower_name || upper_name)
+    // Each longer part reads as a word (`secret`, `app01`): random bodies joined by `-`/`_`
+    // (`9ibicekni2ra-rksj2qn`) are not names.
+    let long: Vec<&str> = value
+        .split(['-', '_', '.'])
+        .filter(|part| part.len() > 3)
+        .collect();
+    let words = long.iter().filter(|part| checks::wordlike(part)).count();
+    let parts_wordlike = words * 2 >= long.len();
+    wordy && separated && (lower_name || upper_name) && parts_wordlike
 }
 
 #[cfg(test)]
@@ -619,10 +662,19 @@ mod tests {
 
     #[test]
     fn identifiers_are_not_secrets() {
-        for v in ["my-k8s-secret-name", "prod.db.password", "DB_PASSWORD_PROD"] {
+        for v in [
+            "my-k8s-secret-name",
+            "prod.db.password",
+            "DB_PASSWORD_PROD",
+            "gcntfy-key-name-uuid-uuid",
+        ] {
             assert!(identifier_like(v), "{v}");
         }
-        for v in ["x7k2-m9p4-q8r1", "Q7rt9!xKz2Lm4Pw8"] {
+        for v in [
+            "x7k2-m9p4-q8r1",
+            "Q7rt9!xKz2Lm4Pw8",
+            "9ibicekni2ra6r8mmbijdtrn-rksj2qn",
+        ] {
             assert!(!identifier_like(v), "{v}");
         }
     }
@@ -656,5 +708,123 @@ mod tests {
         assert!(found("url: https://${USER}:${PASS}@host/x", Syntax::Yaml).is_empty());
         assert!(found("postgres://postgres:postgres@localhost/db", Syntax::Yaml).is_empty());
         assert!(found("https://github.com/acme/x.git?ref=abc", Syntax::Yaml).is_empty());
+    }
+
+    /// Formats found only in their context (no self-delimited sample): each fires, and a
+    /// twin with the same shape out of context, or a filler, stays quiet.
+    #[test]
+    fn formats_in_context() {
+        let fires = [
+            (
+                "nuget-config-password",
+                "<add key=\"ClearTextPassword\" value=\"q8Rt2vLx9KmZ4wPn\" />",
+                Syntax::Text,
+            ),
+            (
+                "api-key-header",
+                "curl -H 'X-Api-Key: 8c1f0a7d3e9b42c6a5f1d0e7b3c9a4f2' https://x.io",
+                Syntax::Shell,
+            ),
+            (
+                "facebook-app-token",
+                "facebook: 3918275640192837|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
+                Syntax::Yaml,
+            ),
+            (
+                "sidekiq-source-url",
+                "source \"https://0f3a9c1e:7b2d4e6f@gems.contribsys.com/\"",
+                Syntax::Text,
+            ),
+            (
+                "aspnet-data-protection-key",
+                "<masterKey p4:requiresEncryption=\"true\">\n  <!-- Warning: the key below is in an unencrypted form. -->\n  <value>Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa1eUo0iKq5zXw9vBn3mLp7tRy2uSd4fGh8jK==</value>\n</masterKey>",
+                Syntax::Text,
+            ),
+            (
+                "sidekiq-bundler-setting",
+                "BUNDLE_GEMS__CONTRIBSYS__COM=0f3a9c1e:7b2d4e6f",
+                Syntax::Shell,
+            ),
+        ];
+        for (detector, text, syntax) in fires {
+            let hits = found(text, syntax);
+            assert!(
+                hits.iter().any(|(d, _)| d == detector),
+                "{detector}: {hits:?}"
+            );
+        }
+        let quiet = [
+            "<add key=\"ClearTextPassword\" value=\"changeme-please\" />",
+            "<add key=\"Username\" value=\"q8Rt2vLx9KmZ4wPn\" />",
+            "curl -H 'X-Api-Key: ${API_KEY}' https://x.io",
+            "id: 3918275640192837|Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa",
+            "source \"https://0f3a9c1e:7b2d4e6f@rubygems.org/\"",
+            "<masterKey>\n  <keyId>Qx7rT2mVk9LpZ3wNc8bYf4HdJ6sGa1eUo0iKq5zXw9vBn3mLp7tRy2u</keyId>",
+        ];
+        for text in quiet {
+            let hits = found(text, Syntax::Text);
+            assert!(
+                !hits.iter().any(|(d, _)| d != "uri-password"),
+                "{text}: {hits:?}"
+            );
+        }
+    }
+
+    /// A base64-encoded JWT is found when it decodes to one, not for any `ZXlK…` run.
+    #[test]
+    fn base64_jwts() {
+        let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4MjczNjQ1IiwiaWF0IjoxNzAwMDAwMDAwfQ.Qk3l9vXbT2mR8pLz4wNc7yHd0sFa6gJe1uKi5oPq2rM";
+        let encoded = "ZXlKaGJHY2lPaUpJVXpJMU5pSXNJblI1Y0NJNklrcFhWQ0o5LmV5SnpkV0lpT2lJNE1qY3pOalExSWl3aWFXRjBJam94TnpBd01EQXdNREF3ZlEuUWszbDl2WGJUMm1SOHBMejR3TmM3eUhkMHNGYTZnSmUxdUtpNW9QcTJyTQ==";
+        assert!(checks::base64_jwt_ok(encoded), "{jwt}");
+        let hits = found(&format!("auth: {encoded}\n"), Syntax::Yaml);
+        assert!(hits.iter().any(|(d, _)| d == "base64-jwt"), "{hits:?}");
+        let noise = "ZXlKaGJHY2lPaUpJVXpJMU5pSXNJblI1Y0NJNklrcFhWQ0o5Qk3l9vXbT2mR8pLz4wNc7yHd0sFa6gJe1uKi5oPq2rM";
+        assert!(
+            !found(&format!("blob: {noise}\n"), Syntax::Yaml)
+                .iter()
+                .any(|(d, _)| d == "base64-jwt")
+        );
+    }
+
+    /// A right-shaped GitHub token whose checksum fails is reported, flagged as such; a
+    /// filler in the same shape is not.
+    #[test]
+    fn github_tokens_with_a_bad_checksum() {
+        let catalog = catalog().unwrap();
+        let text = "token: ghp_R7mQ2xKp9LwZ4vNc8bYt3HdJ6sGa1fEu0iOk\n";
+        let hits = scan(catalog, text, Syntax::Yaml, true);
+        assert!(
+            hits.iter()
+                .any(|h| h.detector == "github-pat" && h.checksum_failed),
+            "{hits:?}"
+        );
+        for filler in [
+            "token: ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+            "token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+            "FIXTURE_TOKEN=ghp_R7mQ2xKp9LwZ4vNc8bYt3HdJ6sGa1fEu0iOk\n",
+        ] {
+            assert!(
+                scan(catalog, filler, Syntax::Yaml, true).is_empty(),
+                "{filler}"
+            );
+        }
+    }
+
+    #[test]
+    fn uuids_only_under_providers_whose_keys_they_are() {
+        let key = "5aa298e3-8afb-4db1-8b45-bcc6e36c0609";
+        assert!(!found(&format!("HEROKU_API_KEY={key}\n"), Syntax::Shell).is_empty());
+        assert!(found(&format!("TENANT_API_KEY={key}\n"), Syntax::Shell).is_empty());
+    }
+
+    #[test]
+    fn placeholders_in_camel_case() {
+        for text in [
+            "\"password\": \"SecurePwdGoesHere\"",
+            "\"password\": \"EnterYourPasswordHere1\"",
+        ] {
+            assert!(found(text, Syntax::Json).is_empty(), "{text}");
+        }
+        assert!(!found("\"password\": \"Qx7rT2mVk9LpZ3wN\"", Syntax::Json).is_empty());
     }
 }
