@@ -951,6 +951,12 @@ fn check_file_with<'a>(
             for rule in rules {
                 rule.check_document(&mut cx, file);
             }
+            let governed = rules::environment::governed(&cx);
+            for rule in rules {
+                for (env, requirement) in &governed {
+                    rule.check_environment(&mut cx, env, requirement);
+                }
+            }
         }
     }
     for rule in rules {

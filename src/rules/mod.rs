@@ -129,6 +129,16 @@ pub trait Rule: Sync + Send {
     /// A parsed document of a kind with no typed view yet (IAM JSON, CloudFormation,
     /// Terraform, Vault policy, settings): the rule reads `file.root` and `file.kind`.
     fn check_document(&self, _cx: &mut Cx, _file: &SourceFile) {}
+
+    /// A declared environment that a requirement of `tollgate.yml` (or the production
+    /// default) governs, once, from the file that declares it.
+    fn check_environment(
+        &self,
+        _cx: &mut Cx,
+        _env: &crate::model::environment::DeclaredEnvironment,
+        _requirement: &crate::config::EnvironmentRequirement,
+    ) {
+    }
 }
 
 /// Every rule, in id order. Adding a rule is one line here.
