@@ -197,18 +197,10 @@ fn bounded_to(text: String, max: usize) -> String {
     format!("{}… ({} bytes cut)", &text[..end], text.len() - end)
 }
 
+/// A control's fingerprint, by the scheme of every report ([`finding::digest`]). The empty
+/// last part keeps the fingerprints of earlier reports (each part was NUL-terminated).
 fn fingerprint(control: &str, target: &str, subject: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [control, target, subject] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    finding::digest(&[control, target, subject, ""])
 }
 
 /// A live check that stepped aside, and why.
