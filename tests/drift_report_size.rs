@@ -120,7 +120,7 @@ fn an_organisation_of_5000_repositories_fits_the_step_summary_drifted_first() {
     );
     // What is left out is counted, and the full report is pointed at.
     assert!(
-        markdown.contains("The full report, every control: the artifacts of https://github.com/acme/audit/actions/runs/42."),
+        markdown.contains("The full report, every control: [the artifacts of this run](https://github.com/acme/audit/actions/runs/42)."),
         "{}",
         &markdown[markdown.len() - 2000..]
     );

@@ -738,6 +738,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn control_fingerprints_are_those_of_earlier_reports() {
+        // SHA-256 of "environment-reviewers\0github:acme/app\0environment `production`\0",
+        // the scheme before the fingerprint was shared with `check`.
+        assert_eq!(
+            fingerprint(
+                "environment-reviewers",
+                "github:acme/app",
+                "environment `production`"
+            ),
+            "38b764b364d3f0e6"
+        );
+    }
+
+    #[test]
     fn shards_split_every_name_exactly_once() {
         let shards: Vec<Shard> = (1..=3)
             .map(|k| Shard::parse(&format!("{k}/3")).unwrap())

@@ -83,7 +83,7 @@ pub fn summary_rows(report: &DriftReport) -> Vec<(&'static str, [usize; 3])> {
 fn full_report_place() -> Option<String> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     Some(format!(
-        "the artifacts of {}/{}/actions/runs/{}",
+        "{}/{}/actions/runs/{}",
         var("GITHUB_SERVER_URL")?,
         var("GITHUB_REPOSITORY")?,
         var("GITHUB_RUN_ID")?

@@ -156,8 +156,8 @@ const TRAILER_ROOM: usize = 8 * 1024;
 /// `tollgate drift --format markdown`: the summary table, then the drifted controls, then the
 /// unknown ones, then the compliant ones, each grouped by target and subject. Whatever the
 /// organisation's size the text stays under [`STEP_SUMMARY_LIMIT`]: when the next subject
-/// would not fit, the rest is left out and counted, with a pointer to `full_report` (the JSON
-/// or HTML report kept as the run's artifact).
+/// would not fit, the rest is left out and counted, with a pointer to `full_report` (the page
+/// of the run whose artifacts keep the JSON or HTML report).
 #[cfg(feature = "drift")]
 pub fn drift(report: &crate::drift::DriftReport, full_report: Option<&str>) -> String {
     drift_within(report, full_report, STEP_SUMMARY_LIMIT)
@@ -320,6 +320,16 @@ pub fn drift_within(
             }
         );
         match full_report {
+            // A link only to a plain https URL: nothing in it can end the link or add markup.
+            Some(url)
+                if url.starts_with("https://")
+                    && !url.contains(|c: char| c.is_whitespace() || "<>()[]`\\\"'".contains(c)) =>
+            {
+                let _ = writeln!(
+                    out,
+                    "The full report, every control: [the artifacts of this run]({url})."
+                );
+            }
             Some(place) => {
                 let _ = writeln!(out, "The full report, every control: {}.", cell(place));
             }

@@ -17,6 +17,9 @@ crate::rule_meta!(
 Reports production environments with no deployment branch policy, so a workflow run on any
 branch can target them (high), and environments whose branch policy is weaker than the one
 `tollgate.yml` requires (`deployment_branches: protected` or a list of patterns; medium).
+Protected branches do not meet a list of patterns: which branches are protected is not part
+of the environment. A custom policy with no patterns lets nothing deploy and is not reported.
+`tollgate drift` judges the live environment with the same functions.
 
 ## Why is this bad
 Without a branch policy, anyone who can push a branch can run a workflow on it that deploys

@@ -18,6 +18,7 @@ Reports production environments (by the `environments` requirements in `tollgate
 production name patterns) declared in `.github/settings.yml` or Terraform
 (`github_repository_environment`) that have required reviewers but do not set
 `prevent_self_review: true`. An absent field counts as false: that is GitHub's default.
+An environment with no reviewers at all is reported once, by `environment-unprotected`.
 
 ## Why is this bad
 With self-review allowed, a required reviewer who pushes a change can approve their own
