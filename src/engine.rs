@@ -996,6 +996,12 @@ fn check_file_with<'a, 'r: 'a>(
                     rule.check_policies(&mut cx, file, policies);
                 }
             }
+            let governed = rules::environment::governed(&cx);
+            for rule in rules {
+                for (env, requirement) in &governed {
+                    rule.check_environment(&mut cx, env, requirement);
+                }
+            }
         }
     }
     for rule in rules {

@@ -238,23 +238,31 @@ pub fn region(file: &SourceFile, span: Span) -> Region {
     }
 }
 
+/// The one fingerprint scheme of every report (`check` findings, `drift` controls): the
+/// first 8 bytes of SHA-256 over the parts, each followed by a NUL except the last, in hex.
+pub fn digest(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hasher.update([0]);
+        }
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A fingerprint that names the finding by rule, file, route and feature, never by line,
 /// so it survives edits elsewhere in the file.
 pub fn fingerprint(rule: &str, path: &str, location: &Location, message: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(rule.as_bytes());
-    hasher.update([0]);
-    hasher.update(path.as_bytes());
-    hasher.update([0]);
-    hasher.update(location.route.to_string().as_bytes());
-    hasher.update([0]);
-    match &location.feature {
-        Feature::Fragment(text) => hasher.update(text.as_bytes()),
-        Feature::Span { identity, .. } => hasher.update(identity.as_bytes()),
-        Feature::Value | Feature::Key => {}
-    }
-    hasher.update([0]);
-    hasher.update(message.as_bytes());
-    let digest = hasher.finalize();
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    let feature = match &location.feature {
+        Feature::Fragment(text) => text.as_str(),
+        Feature::Span { identity, .. } => identity.as_str(),
+        Feature::Value | Feature::Key => "",
+    };
+    digest(&[rule, path, &location.route.to_string(), feature, message])
 }

@@ -61,16 +61,7 @@ const TOP_LEVEL_KEYS: [&str; 8] = [
 /// The default OIDC subject a production role's trust policy should require.
 pub const DEFAULT_OIDC_SUBJECT: &str = "repo:{owner}/{repo}:environment:{environment}";
 
-/// Which branches a protected environment may deploy from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BranchRequirement {
-    /// Any restriction will do: protected branches or named patterns.
-    Restricted,
-    /// Only protected branches.
-    Protected,
-    /// Only these patterns.
-    Patterns(Vec<String>),
-}
+pub use crate::model::environment::BranchRequirement;
 
 /// What the policy requires of environments whose names match `pattern`.
 #[derive(Clone, Debug)]
@@ -88,6 +79,19 @@ pub struct EnvironmentRequirement {
 }
 
 impl EnvironmentRequirement {
+    /// What this requirement demands, in the terms the shared judgement of `check` and
+    /// `drift` takes (`model::environment::judge`).
+    pub fn demands(&self) -> crate::model::environment::Demands {
+        crate::model::environment::Demands {
+            required_reviewers: self.required_reviewers.clone(),
+            min_reviewers: self.min_reviewers,
+            prevent_self_review: self.prevent_self_review,
+            admins_can_bypass: self.admins_can_bypass,
+            branches: self.deployment_branches.clone(),
+            min_wait_timer: self.min_wait_timer,
+        }
+    }
+
     /// The requirement applied to production environments when the policy names none.
     fn production_default() -> Self {
         Self {

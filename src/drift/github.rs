@@ -7,7 +7,6 @@
 //! see `../shared/research/drift.md` §2). Every field is optional: a field GitHub does not
 //! return makes its control `unknown`, never compliant.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -18,8 +17,12 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use super::{Anchor, Control, Declared, DeployedEnvironment, DriftOptions, Skipped, list};
-use crate::config::{BranchRequirement, EnvironmentRequirement};
-use crate::model::environment::{BranchPolicy, DeclaredEnvironment, TAG_PREFIX};
+use crate::config::EnvironmentRequirement;
+use crate::model::environment::{
+    BranchPolicy, BranchRequirement, DeclaredEnvironment, Protection, Reviewer as ModelReviewer,
+    ReviewerKind, Shortfall, TAG_PREFIX, Verdict, judge_admin_bypass, judge_branches,
+    judge_reviewers, judge_self_review, judge_wait_timer, missing_reviewers, same_branches,
+};
 use crate::rules::workflow::standing_credentials::credential_kind_of_secret;
 
 // ---------------------------------------------------------------------------------------------
@@ -79,44 +82,6 @@ impl Reviewer {
             .or_else(|| self.id.map(|i| i.to_string()))
             .unwrap_or_else(|| "?".into())
     }
-
-    /// Whether a declared name (login, slug, team name, id or a Terraform resource name)
-    /// names this reviewer of GitHub type `live_kind` (`User` or `Team`). `declared_kind` is
-    /// the type the declaration gives (`users`/`teams` in Terraform, `type:` in settings), or
-    /// `None` when it gives none (tollgate.yml). A User is matched by its login only: its
-    /// display name is the user's own choice, and a user id never satisfies a team. Ids match
-    /// only within the declared type.
-    pub fn is(&self, live_kind: Option<&str>, declared: &str, declared_kind: Option<&str>) -> bool {
-        let want = normalise(declared);
-        let live_kind = live_kind.map(str::to_ascii_lowercase);
-        let declared_kind = declared_kind.map(str::to_ascii_lowercase);
-        if let (Some(l), Some(d)) = (&live_kind, &declared_kind)
-            && l != d
-        {
-            return false;
-        }
-        let names: Vec<&Option<String>> = match live_kind.as_deref() {
-            Some("user") => vec![&self.login],
-            Some("team") => vec![&self.slug, &self.name],
-            // A reviewer of no stated type is matched on what cannot be self-chosen.
-            _ => vec![&self.login, &self.slug],
-        };
-        let by_name = names.into_iter().flatten().any(|n| normalise(n) == want);
-        let by_id = declared_kind.is_some()
-            && live_kind.is_some()
-            && self.id.is_some_and(|i| i.to_string() == declared.trim());
-        by_name || by_id
-    }
-}
-
-fn normalise(name: &str) -> String {
-    name.trim()
-        .trim_start_matches('@')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .replace(['_', ' '], "-")
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -1016,22 +981,14 @@ fn requirement_words(requirement: &EnvironmentRequirement) -> String {
     }
 }
 
-/// A declared branch rule in words, and its test of the live policy.
-type BranchCheck = (String, Box<dyn Fn(&LiveBranches) -> bool>);
-
-/// Which branches may deploy, live.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum LiveBranches {
-    Any,
-    Protected,
-    Custom(Vec<String>),
-}
-
-fn branch_words(policy: &LiveBranches) -> String {
+fn branch_words(policy: &BranchPolicy) -> String {
     match policy {
-        LiveBranches::Any => "any branch".into(),
-        LiveBranches::Protected => "protected branches".into(),
-        LiveBranches::Custom(patterns) => format!("branches matching {}", list(&quoted(patterns))),
+        BranchPolicy::Any => "any branch".into(),
+        BranchPolicy::ProtectedBranches => "protected branches".into(),
+        BranchPolicy::Custom(patterns) if patterns.is_empty() => {
+            "no branch or tag (an empty custom list)".into()
+        }
+        BranchPolicy::Custom(patterns) => format!("branches matching {}", list(&quoted(patterns))),
     }
 }
 
@@ -1146,348 +1103,446 @@ pub fn environment_controls(
         return controls;
     }
 
-    let reviewers_rule = live
-        .protection_rules
-        .iter()
-        .find(|r| r.kind == "required_reviewers");
-    let live_reviewers: Vec<(Option<&str>, &Reviewer)> = reviewers_rule
-        .map(|r| {
-            r.reviewers
-                .iter()
-                .filter_map(|e| e.reviewer.as_ref().map(|v| (e.kind.as_deref(), v)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let live_reviewer_words = if live_reviewers.is_empty() {
-        "no required reviewers".to_string()
-    } else {
-        format!(
+    let protection = live_protection(live, branch_patterns);
+    let demands = requirement.as_ref().map(EnvironmentRequirement::demands);
+    let live_reviewer_words = match &protection.reviewers {
+        Ok(r) if r.is_empty() => "no required reviewers".to_string(),
+        Ok(r) => format!(
             "required reviewers {}",
             list(
-                &live_reviewers
-                    .iter()
-                    .map(|(kind, r)| match kind {
-                        Some(kind) => format!("`{}` ({kind})", r.label()),
+                &r.iter()
+                    .map(|r| match r.kind {
+                        Some(kind) => format!("`{}` ({})", r.label(), kind.name()),
                         None => format!("`{}`", r.label()),
                     })
                     .collect::<Vec<_>>()
             )
-        )
+        ),
+        Err(_) => String::new(),
     };
 
     // Reviewers.
     {
-        let mut wanted_names: Vec<(String, Option<&str>, String)> = Vec::new();
-        let mut words = Vec::new();
-        let mut anchor = None;
+        let mut judged = Judged::default();
         for decl in &decls {
             if decl.reviewers_route.is_some() {
-                words.push(format!(
+                judged.words.push(format!(
                     "reviewers {} ({})",
                     list(&quoted(&decl.reviewers)),
                     decl.path
                 ));
-                for (i, r) in decl.reviewers.iter().enumerate() {
-                    let kind = decl.reviewer_kinds.get(i).copied().flatten();
-                    wanted_names.push((r.clone(), kind, decl.path.clone()));
-                }
-                anchor = anchor
-                    .or_else(|| declaration_anchor(declared, decl, decl.reviewers_route.as_ref()));
+                judged.add(
+                    || declaration_anchor(declared, decl, decl.reviewers_route.as_ref()),
+                    match &protection.reviewers {
+                        Err(reason) => Verdict::Unknown(reason.clone()),
+                        Ok(live) => {
+                            let wanted = decl.declared_reviewers();
+                            let missing = missing_reviewers(&wanted, live);
+                            if missing.is_empty() {
+                                Verdict::Met
+                            } else {
+                                differences(
+                                missing
+                                    .iter()
+                                    .map(|r| {
+                                        format!(
+                                            "reviewer `{}` ({}) is not a live required reviewer",
+                                            r.label(),
+                                            decl.path
+                                        )
+                                    })
+                                    .collect(),
+                            )
+                            }
+                        }
+                    },
+                );
             }
         }
-        let mut min = 0;
-        if let Some(req) = &requirement {
-            min = req.min_reviewers;
+        if let (Some(req), Some(demands)) = (&requirement, &demands) {
             if req.min_reviewers > 0 {
-                words.push(format!(
+                judged.words.push(format!(
                     "at least {} reviewer{} ({})",
                     req.min_reviewers,
                     if req.min_reviewers == 1 { "" } else { "s" },
                     requirement_words(req)
                 ));
+            } else {
+                judged
+                    .words
+                    .push(format!("required reviewers ({})", requirement_words(req)));
             }
             if !req.required_reviewers.is_empty() {
-                words.push(format!(
+                judged.words.push(format!(
                     "reviewers including {} ({})",
                     list(&quoted(&req.required_reviewers)),
                     requirement_words(req)
                 ));
-                for r in &req.required_reviewers {
-                    wanted_names.push((r.clone(), None, "tollgate.yml".into()));
-                }
             }
-            anchor = anchor.or_else(|| requirement_anchor(declared, req));
-        }
-        if !words.is_empty() {
-            let mut diff = Vec::new();
-            if live_reviewers.len() < min {
-                diff.push(format!(
-                    "{} live reviewer{}, at least {min} required",
-                    live_reviewers.len(),
-                    if live_reviewers.len() == 1 { "" } else { "s" }
-                ));
-            }
-            for (want, kind, source) in &wanted_names {
-                if !live_reviewers.iter().any(|(k, r)| r.is(*k, want, *kind)) {
-                    diff.push(format!(
-                        "reviewer `{want}` ({source}) is not a live required reviewer"
-                    ));
-                }
-            }
-            controls.push(
-                Control::new("environment-reviewers", target, &subject)
-                    .declared(words.join("; "))
-                    .live(live_reviewer_words.clone())
-                    .at(anchor)
-                    .judged(diff.is_empty(), diff),
+            judged.add(
+                || requirement_anchor(declared, req),
+                judge_reviewers(&protection.reviewers, demands),
             );
         }
+        controls.extend(judged.control(
+            "environment-reviewers",
+            target,
+            &subject,
+            live_reviewer_words,
+            name,
+        ));
     }
 
     // Self-review.
     {
-        let mut want: Option<bool> = None;
-        let mut words = Vec::new();
-        let mut anchor = None;
+        let mut judged = Judged::default();
         for decl in &decls {
             if let Some(field) = &decl.prevent_self_review {
-                want = Some(want.unwrap_or(false) || field.value);
-                words.push(format!(
+                judged.words.push(format!(
                     "prevent_self_review = {} ({})",
                     field.value, decl.path
                 ));
-                anchor = anchor.or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
+                judged.add(
+                    || declaration_anchor(declared, decl, Some(&field.route)),
+                    match &protection.prevent_self_review {
+                        Err(reason) => Verdict::Unknown(reason.clone()),
+                        Ok(live) if *live == field.value => Verdict::Met,
+                        Ok(live) => differences(vec![format!(
+                            "declared prevent_self_review = {} ({}), live = {live}",
+                            field.value, decl.path
+                        )]),
+                    },
+                );
             }
         }
-        if let Some(req) = requirement.as_ref().filter(|r| r.prevent_self_review) {
-            want = Some(true);
-            words.push(format!(
+        if let Some((req, demands)) = requirement
+            .as_ref()
+            .zip(demands.as_ref())
+            .filter(|(r, _)| r.prevent_self_review)
+        {
+            judged.words.push(format!(
                 "self-review prevented ({})",
                 requirement_words(req)
             ));
-            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+            judged.add(
+                || requirement_anchor(declared, req),
+                judge_self_review(&protection, demands),
+            );
         }
-        if let Some(want) = want {
-            let control = Control::new("environment-prevent-self-review", target, &subject)
-                .declared(words.join("; "))
-                .at(anchor);
-            let live_value = match reviewers_rule {
-                None => Some(false),
-                Some(rule) => rule.prevent_self_review,
-            };
-            controls.push(match live_value {
-                None => control.unknown(
-                    "GitHub returned the required-reviewers rule without `prevent_self_review`",
-                ),
-                Some(value) => {
-                    let live_words = match reviewers_rule {
-                        None => {
-                            "no required reviewers, so nothing prevents self-review".to_string()
-                        }
-                        Some(_) if value => "self-review prevented".to_string(),
-                        Some(_) => "self-review allowed (prevent_self_review = false)".to_string(),
-                    };
-                    control.live(live_words.clone()).judged(
-                        value == want,
-                        vec![format!(
-                            "declared prevent_self_review = {want}, live: {live_words}"
-                        )],
-                    )
-                }
-            });
-        }
+        let live_words = match (&protection.reviewers, &protection.prevent_self_review) {
+            (Ok(r), _) if r.is_empty() => "no required reviewers, so nothing prevents self-review",
+            (_, Ok(true)) => "self-review prevented",
+            (_, Ok(false)) => "self-review allowed (prevent_self_review = false)",
+            _ => "",
+        };
+        controls.extend(judged.control(
+            "environment-prevent-self-review",
+            target,
+            &subject,
+            live_words,
+            name,
+        ));
     }
 
-    // Admin bypass.
+    // Admin bypass: allowed only when every declaration and the policy allow it.
     {
         let mut allowed: Option<bool> = None;
-        let mut words = Vec::new();
-        let mut anchor = None;
+        let mut judged = Judged::default();
         for decl in &decls {
             if let Some(field) = &decl.can_admins_bypass {
                 allowed = Some(allowed.unwrap_or(true) && field.value);
-                words.push(format!(
+                judged.words.push(format!(
                     "can_admins_bypass = {} ({})",
                     field.value, decl.path
                 ));
-                anchor = anchor.or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
+                judged.anchor = judged
+                    .anchor
+                    .take()
+                    .or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
             }
         }
         if let Some(req) = requirement.as_ref().filter(|r| !r.admins_can_bypass) {
             allowed = Some(false);
-            words.push(format!(
+            judged.words.push(format!(
                 "admins may not bypass ({})",
                 requirement_words(req)
             ));
-            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+            judged.anchor = judged
+                .anchor
+                .take()
+                .or_else(|| requirement_anchor(declared, req));
         }
         if let Some(allowed) = allowed {
-            let control = Control::new("environment-admin-bypass", target, &subject)
-                .declared(words.join("; "))
-                .at(anchor);
-            controls.push(match live.can_admins_bypass {
-                // Declared as allowed: every live value complies (G8).
-                None if allowed => control
-                    .live("not reported by GitHub")
-                    .compliant()
-                    .note("bypass is declared allowed, so the live value does not matter"),
-                None => control.unknown(
-                    "GitHub did not return `can_admins_bypass` for this environment (the field is missing from GitHub's REST description, so its absence says nothing); check the environment's settings page",
-                ),
-                Some(value) => {
-                    let live_words = if value { "administrators can bypass the protection rules" } else { "administrators cannot bypass" };
-                    control.live(live_words).judged(
-                        allowed || !value,
-                        vec![format!("declared can_admins_bypass = {allowed}, live = {value}")],
-                    )
+            let live_words = match protection.admins_can_bypass {
+                Ok(true) => "administrators can bypass the protection rules",
+                Ok(false) => "administrators cannot bypass",
+                Err(_) if allowed => "not reported by GitHub",
+                Err(_) => "",
+            };
+            judged
+                .verdicts
+                .push(judge_admin_bypass(&protection.admins_can_bypass, allowed));
+            let control = judged.control(
+                "environment-admin-bypass",
+                target,
+                &subject,
+                live_words,
+                name,
+            );
+            controls.extend(control.map(|control| {
+                if allowed && protection.admins_can_bypass.is_err() {
+                    control.note("bypass is declared allowed, so the live value does not matter")
+                } else {
+                    control
                 }
-            });
+            }));
         }
     }
 
     // Deployment branches.
     {
-        let live_policy: Result<LiveBranches, String> = match &live.deployment_branch_policy {
-            None => Ok(LiveBranches::Any),
-            Some(settings) => {
-                match (settings.protected_branches, settings.custom_branch_policies) {
-                    (Some(true), _) => Ok(LiveBranches::Protected),
-                    (_, Some(true)) => match branch_patterns {
-                        Some(Ok(mut patterns)) => {
-                            patterns.sort();
-                            Ok(LiveBranches::Custom(patterns))
-                        }
-                        Some(Err(reason)) => {
-                            Err(format!("cannot read the custom branch patterns: {reason}"))
-                        }
-                        None => Err("cannot read the custom branch patterns".into()),
-                    },
-                    (Some(false), Some(false)) => Ok(LiveBranches::Any),
-                    _ => {
-                        Err("GitHub returned deployment_branch_policy without its two flags".into())
-                    }
-                }
-            }
-        };
-        let mut checks: Vec<BranchCheck> = Vec::new();
-        let mut anchor = None;
+        let mut judged = Judged::default();
         for decl in &decls {
             if decl.branch_policy_route.is_some() {
-                let want = match &decl.branch_policy {
-                    BranchPolicy::Any => LiveBranches::Any,
-                    BranchPolicy::ProtectedBranches => LiveBranches::Protected,
-                    BranchPolicy::Custom(p) => {
-                        let mut p = p.clone();
-                        p.sort();
-                        LiveBranches::Custom(p)
-                    }
-                };
-                checks.push((
-                    format!("{} ({})", branch_words(&want), decl.path),
-                    Box::new(move |live: &LiveBranches| match (live, &want) {
-                        (LiveBranches::Custom(a), LiveBranches::Custom(b)) => {
-                            a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
-                        }
-                        (a, b) => a == b,
-                    }),
+                judged.words.push(format!(
+                    "{} ({})",
+                    branch_words(&decl.branch_policy),
+                    decl.path
                 ));
-                anchor = anchor.or_else(|| {
-                    declaration_anchor(declared, decl, decl.branch_policy_route.as_ref())
-                });
+                judged.add(
+                    || declaration_anchor(declared, decl, decl.branch_policy_route.as_ref()),
+                    match &protection.branches {
+                        Err(reason) => Verdict::Unknown(reason.clone()),
+                        Ok(live) if same_branches(&decl.branch_policy, live) => Verdict::Met,
+                        Ok(live) => differences(vec![format!(
+                            "declared {} ({}), live: {}",
+                            branch_words(&decl.branch_policy),
+                            decl.path,
+                            branch_words(live)
+                        )]),
+                    },
+                );
             }
         }
-        if let Some(req) = &requirement {
-            let words = requirement_words(req);
-            match &req.deployment_branches {
-                BranchRequirement::Restricted => checks.push((
-                    format!("restricted to protected branches or named patterns ({words})"),
-                    Box::new(|live: &LiveBranches| match live {
-                        LiveBranches::Any => false,
-                        LiveBranches::Protected => true,
-                        LiveBranches::Custom(p) => !p.is_empty(),
-                    }),
-                )),
-                BranchRequirement::Protected => checks.push((
-                    format!("protected branches only ({words})"),
-                    Box::new(|live: &LiveBranches| *live == LiveBranches::Protected),
-                )),
-                BranchRequirement::Patterns(allowed) => {
-                    let allowed = allowed.clone();
-                    checks.push((
-                        format!("only {} ({words})", list(&quoted(&allowed))),
-                        Box::new(move |live: &LiveBranches| match live {
-                            LiveBranches::Custom(p) => {
-                                !p.is_empty() && p.iter().all(|x| allowed.contains(x))
-                            }
-                            _ => false,
-                        }),
-                    ));
+        if let (Some(req), Some(demands)) = (&requirement, &demands) {
+            let source = requirement_words(req);
+            judged.words.push(match &req.deployment_branches {
+                BranchRequirement::Restricted => {
+                    format!("restricted to protected branches or named patterns ({source})")
                 }
-            }
-            anchor = anchor.or_else(|| requirement_anchor(declared, req));
-        }
-        if !checks.is_empty() {
-            let words: Vec<String> = checks.iter().map(|(w, _)| w.clone()).collect();
-            let control = Control::new("environment-branch-policy", target, &subject)
-                .declared(words.join("; "))
-                .at(anchor);
-            controls.push(match live_policy {
-                Err(reason) => control.unknown(reason),
-                Ok(policy) => {
-                    let diff: Vec<String> = checks
-                        .iter()
-                        .filter(|(_, ok)| !ok(&policy))
-                        .map(|(w, _)| format!("declared {w}, live: {}", branch_words(&policy)))
-                        .collect();
-                    control
-                        .live(branch_words(&policy))
-                        .judged(diff.is_empty(), diff)
+                BranchRequirement::Protected => format!("protected branches only ({source})"),
+                BranchRequirement::Patterns(allowed) => {
+                    format!("only {} ({source})", list(&quoted(allowed)))
                 }
             });
+            judged.add(
+                || requirement_anchor(declared, req),
+                judge_branches(&protection.branches, demands),
+            );
         }
+        let live_words = protection
+            .branches
+            .as_ref()
+            .map(branch_words)
+            .unwrap_or_default();
+        controls.extend(judged.control(
+            "environment-branch-policy",
+            target,
+            &subject,
+            live_words,
+            name,
+        ));
     }
 
     // Wait timer.
     {
-        let live_timer = live
-            .protection_rules
-            .iter()
-            .find(|r| r.kind == "wait_timer")
-            .map_or(Some(0), |r| r.wait_timer);
-        let mut words = Vec::new();
-        let mut checks: Vec<Box<dyn Fn(u64) -> bool>> = Vec::new();
-        let mut anchor = None;
+        let mut judged = Judged::default();
         for decl in &decls {
             if let Some(field) = &decl.wait_timer {
                 let want = field.value;
-                words.push(format!("wait timer {want} min ({})", decl.path));
-                checks.push(Box::new(move |live| live == want));
-                anchor = anchor.or_else(|| declaration_anchor(declared, decl, Some(&field.route)));
+                judged
+                    .words
+                    .push(format!("wait timer {want} min ({})", decl.path));
+                judged.add(
+                    || declaration_anchor(declared, decl, Some(&field.route)),
+                    match &protection.wait_timer {
+                        Err(reason) => Verdict::Unknown(reason.clone()),
+                        Ok(live) if *live == want => Verdict::Met,
+                        Ok(live) => differences(vec![format!(
+                            "declared wait timer {want} min ({}), live {live} min",
+                            decl.path
+                        )]),
+                    },
+                );
             }
         }
-        if let Some(req) = requirement.as_ref().filter(|r| r.min_wait_timer > 0) {
-            let min = req.min_wait_timer;
-            words.push(format!(
-                "wait timer at least {min} min ({})",
+        if let Some((req, demands)) = requirement
+            .as_ref()
+            .zip(demands.as_ref())
+            .filter(|(r, _)| r.min_wait_timer > 0)
+        {
+            judged.words.push(format!(
+                "wait timer at least {} min ({})",
+                req.min_wait_timer,
                 requirement_words(req)
             ));
-            checks.push(Box::new(move |live| live >= min));
-            anchor = anchor.or_else(|| requirement_anchor(declared, req));
+            judged.add(
+                || requirement_anchor(declared, req),
+                judge_wait_timer(&protection.wait_timer, demands),
+            );
         }
-        if !checks.is_empty() {
-            let control = Control::new("environment-wait-timer", target, &subject)
-                .declared(words.join("; "))
-                .at(anchor);
-            controls.push(match live_timer {
-                None => control.unknown("GitHub returned the wait_timer rule without its minutes"),
-                Some(minutes) => control.live(format!("wait timer {minutes} min")).judged(
-                    checks.iter().all(|ok| ok(minutes)),
-                    vec![format!("declared {}, live {minutes} min", words.join("; "))],
-                ),
-            });
-        }
+        let live_words = protection
+            .wait_timer
+            .as_ref()
+            .map(|m| format!("wait timer {m} min"))
+            .unwrap_or_default();
+        controls.extend(judged.control(
+            "environment-wait-timer",
+            target,
+            &subject,
+            live_words,
+            name,
+        ));
     }
     controls
+}
+
+/// What one environment control is judged on: the declared and required state in words, the
+/// first place that declares it, and the verdicts of the declaration and of the policy.
+#[derive(Default)]
+struct Judged {
+    words: Vec<String>,
+    anchor: Option<Anchor>,
+    verdicts: Vec<Verdict>,
+}
+
+impl Judged {
+    /// One verdict, and where it is declared when nothing before it said where.
+    fn add(&mut self, anchor: impl FnOnce() -> Option<Anchor>, verdict: Verdict) {
+        if self.anchor.is_none() {
+            self.anchor = anchor();
+        }
+        self.verdicts.push(verdict);
+    }
+
+    /// The control, when anything was declared or required for it.
+    fn control(
+        self,
+        kind: &str,
+        target: &str,
+        subject: &str,
+        live: impl Into<String>,
+        environment: &str,
+    ) -> Option<Control> {
+        if self.verdicts.is_empty() {
+            return None;
+        }
+        Some(verdict_control(
+            Control::new(kind, target, subject)
+                .declared(self.words.join("; "))
+                .live(live)
+                .at(self.anchor),
+            environment,
+            &self.verdicts,
+        ))
+    }
+}
+
+/// Differences between the declaration and the live state, carried as a verdict. The texts
+/// are the diff lines as they stand.
+fn differences(lines: Vec<String>) -> Verdict {
+    Verdict::Unmet(lines.into_iter().map(Shortfall::Differs).collect())
+}
+
+/// A control judged by several verdicts (the declaration's and the policy's): drifted when
+/// any is unmet, else unknown when any is unknown, else compliant.
+fn verdict_control(control: Control, environment: &str, verdicts: &[Verdict]) -> Control {
+    let diff: Vec<String> = verdicts
+        .iter()
+        .flat_map(Verdict::shortfalls)
+        .map(|s| s.describe(environment))
+        .collect();
+    if !diff.is_empty() {
+        return control.drifted(diff);
+    }
+    match verdicts.iter().find_map(|v| match v {
+        Verdict::Unknown(reason) => Some(reason),
+        _ => None,
+    }) {
+        Some(reason) => control.unknown(reason.clone()),
+        None => control.compliant(),
+    }
+}
+
+/// The live environment in the terms of the shared judgement (`model::environment`): a rule
+/// GitHub did not send is absent protection; a field missing from a rule it did send is
+/// unknown, never a default.
+pub fn live_protection(
+    live: &LiveEnvironment,
+    branch_patterns: Option<Result<Vec<String>, String>>,
+) -> Protection {
+    let rule = |kind: &str| live.protection_rules.iter().find(|r| r.kind == kind);
+    let reviewers_rule = rule("required_reviewers");
+    let reviewers = reviewers_rule
+        .map(|r| {
+            r.reviewers
+                .iter()
+                .filter_map(|entry| {
+                    let reviewer = entry.reviewer.as_ref()?;
+                    let kind = entry.kind.as_deref().and_then(ReviewerKind::parse);
+                    // A user's display name is the user's own choice: never a name to match (G1).
+                    let names = match kind {
+                        Some(ReviewerKind::User) => vec![&reviewer.login],
+                        Some(ReviewerKind::Team) => vec![&reviewer.slug, &reviewer.name],
+                        None => vec![&reviewer.login, &reviewer.slug],
+                    };
+                    Some(ModelReviewer {
+                        kind,
+                        names: names.into_iter().flatten().cloned().collect(),
+                        id: reviewer.id,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let prevent_self_review = match reviewers_rule {
+        None => Ok(false),
+        Some(r) => r.prevent_self_review.ok_or_else(|| {
+            "GitHub returned the required-reviewers rule without `prevent_self_review`".to_string()
+        }),
+    };
+    let admins_can_bypass = live.can_admins_bypass.ok_or_else(|| {
+        "GitHub did not return `can_admins_bypass` for this environment (the field is missing from GitHub's REST description, so its absence says nothing); check the environment's settings page".to_string()
+    });
+    let branches = match &live.deployment_branch_policy {
+        None => Ok(BranchPolicy::Any),
+        Some(settings) => match (settings.protected_branches, settings.custom_branch_policies) {
+            (Some(true), _) => Ok(BranchPolicy::ProtectedBranches),
+            (_, Some(true)) => match branch_patterns {
+                Some(Ok(mut patterns)) => {
+                    patterns.sort();
+                    Ok(BranchPolicy::Custom(patterns))
+                }
+                Some(Err(reason)) => {
+                    Err(format!("cannot read the custom branch patterns: {reason}"))
+                }
+                None => Err("cannot read the custom branch patterns".into()),
+            },
+            (Some(false), Some(false)) => Ok(BranchPolicy::Any),
+            _ => Err("GitHub returned deployment_branch_policy without its two flags".into()),
+        },
+    };
+    let wait_timer = rule("wait_timer").map_or(Ok(0), |r| {
+        r.wait_timer
+            .ok_or_else(|| "GitHub returned the wait_timer rule without its minutes".to_string())
+    });
+    Protection {
+        reviewers: Ok(reviewers),
+        prevent_self_review,
+        admins_can_bypass,
+        branches,
+        wait_timer,
+    }
 }
 
 fn baseline_anchor(declared: &Declared, key: &str) -> Option<Anchor> {
@@ -1966,33 +2021,6 @@ mod tests {
             claim_keys_of_subject("repository_owner:{owner}:repository_visibility:private"),
             vec!["repository_owner", "repository_visibility"]
         );
-    }
-
-    #[test]
-    fn reviewers_match_by_login_slug_or_resource_name() {
-        let team = Reviewer {
-            slug: Some("payments-leads".into()),
-            name: Some("Payments Leads".into()),
-            id: Some(7),
-            ..Reviewer::default()
-        };
-        let t = Some("Team");
-        assert!(team.is(t, "payments_leads", None));
-        assert!(team.is(t, "acme/payments-leads", Some("Team")));
-        assert!(team.is(t, "7", Some("Team")));
-        assert!(!team.is(t, "7", Some("User")));
-        assert!(!team.is(t, "7", None));
-        assert!(!team.is(t, "platform", None));
-        // A user's display name is the user's own choice (G1).
-        let mallory = Reviewer {
-            login: Some("mallory".into()),
-            name: Some("Justice League".into()),
-            id: Some(1),
-            ..Reviewer::default()
-        };
-        assert!(!mallory.is(Some("User"), "justice-league", None));
-        assert!(!mallory.is(Some("User"), "1", Some("Team")));
-        assert!(mallory.is(Some("User"), "mallory", None));
     }
 
     #[test]

@@ -197,18 +197,10 @@ fn bounded_to(text: String, max: usize) -> String {
     format!("{}… ({} bytes cut)", &text[..end], text.len() - end)
 }
 
+/// A control's fingerprint, by the scheme of every report ([`finding::digest`]). The empty
+/// last part keeps the fingerprints of earlier reports (each part was NUL-terminated).
 fn fingerprint(control: &str, target: &str, subject: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [control, target, subject] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    finding::digest(&[control, target, subject, ""])
 }
 
 /// A live check that stepped aside, and why.
@@ -744,6 +736,20 @@ pub fn list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_fingerprints_are_those_of_earlier_reports() {
+        // SHA-256 of "environment-reviewers\0github:acme/app\0environment `production`\0",
+        // the scheme before the fingerprint was shared with `check`.
+        assert_eq!(
+            fingerprint(
+                "environment-reviewers",
+                "github:acme/app",
+                "environment `production`"
+            ),
+            "38b764b364d3f0e6"
+        );
+    }
 
     #[test]
     fn shards_split_every_name_exactly_once() {

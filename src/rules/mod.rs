@@ -127,6 +127,16 @@ pub trait Rule: Sync + Send {
     /// inline and `aws_iam_policy_document` documents), read once for every IAM rule. The
     /// repository's principals are in `cx.repo` (see `RepoContext::module_principals`).
     fn check_policies(&self, _cx: &mut Cx, _file: &SourceFile, _policies: &[Policy]) {}
+
+    /// A declared environment that a requirement of `tollgate.yml` (or the production
+    /// default) governs, once, from the file that declares it.
+    fn check_environment(
+        &self,
+        _cx: &mut Cx,
+        _env: &crate::model::environment::DeclaredEnvironment,
+        _requirement: &crate::config::EnvironmentRequirement,
+    ) {
+    }
 }
 
 /// Every rule, in id order. Adding a rule is one line here.

@@ -1,9 +1,10 @@
 //! `environment-admin-bypass`: administrators can deploy past the protection rules.
 
+use crate::config::EnvironmentRequirement;
 use crate::finding::{Location, Severity};
-use crate::rules::environment::{governed, report_against_policy};
+use crate::model::environment::{DeclaredEnvironment, Verdict, judge_admin_bypass};
+use crate::rules::environment::report_against_policy;
 use crate::rules::{Cx, Rule, RuleMeta};
-use crate::source::SourceFile;
 
 pub struct EnvironmentAdminBypass;
 
@@ -51,29 +52,34 @@ impl Rule for EnvironmentAdminBypass {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
-        for (env, requirement) in governed(cx) {
-            if requirement.admins_can_bypass || !env.admins_can_bypass() {
-                continue;
-            }
-            let (message, location) = match &env.can_admins_bypass {
-                Some(field) => (
-                    format!(
-                        "administrators can bypass the protection rules of `{}` (`can_admins_bypass` is true)",
-                        env.name
-                    ),
-                    Location::value(field.route.clone()),
-                ),
-                None => (
-                    format!(
-                        "administrators can bypass the protection rules of `{}`: `can_admins_bypass` is not set in {}, and the default is true",
-                        env.name,
-                        env.declared_in.name()
-                    ),
-                    Location::value(env.name_route.clone()),
-                ),
-            };
-            report_against_policy(cx, Self::META.finding(message, location), &requirement);
+    fn check_environment(
+        &self,
+        cx: &mut Cx,
+        env: &DeclaredEnvironment,
+        requirement: &EnvironmentRequirement,
+    ) {
+        let verdict =
+            judge_admin_bypass(&Ok(env.admins_can_bypass()), requirement.admins_can_bypass);
+        if verdict == Verdict::Met {
+            return;
         }
+        let (message, location) = match &env.can_admins_bypass {
+            Some(field) => (
+                format!(
+                    "administrators can bypass the protection rules of `{}` (`can_admins_bypass` is true)",
+                    env.name
+                ),
+                Location::value(field.route.clone()),
+            ),
+            None => (
+                format!(
+                    "administrators can bypass the protection rules of `{}`: `can_admins_bypass` is not set in {}, and the default is true",
+                    env.name,
+                    env.declared_in.name()
+                ),
+                Location::value(env.name_route.clone()),
+            ),
+        };
+        report_against_policy(cx, Self::META.finding(message, location), requirement);
     }
 }

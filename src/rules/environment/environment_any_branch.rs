@@ -1,11 +1,10 @@
 //! `environment-any-branch`: any branch can deploy to a production environment.
 
-use crate::config::BranchRequirement;
+use crate::config::EnvironmentRequirement;
 use crate::finding::{Location, Severity};
-use crate::model::environment::BranchPolicy;
-use crate::rules::environment::{governed, report_against_policy};
+use crate::model::environment::{DeclaredEnvironment, judge_branches};
+use crate::rules::environment::report_shortfall;
 use crate::rules::{Cx, Rule, RuleMeta};
-use crate::source::SourceFile;
 
 pub struct EnvironmentAnyBranch;
 
@@ -18,6 +17,9 @@ crate::rule_meta!(
 Reports production environments with no deployment branch policy, so a workflow run on any
 branch can target them (high), and environments whose branch policy is weaker than the one
 `tollgate.yml` requires (`deployment_branches: protected` or a list of patterns; medium).
+Protected branches do not meet a list of patterns: which branches are protected is not part
+of the environment. A custom policy with no patterns lets nothing deploy and is not reported.
+`tollgate drift` judges the live environment with the same functions.
 
 ## Why is this bad
 Without a branch policy, anyone who can push a branch can run a workflow on it that deploys
@@ -56,41 +58,19 @@ impl Rule for EnvironmentAnyBranch {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
-        for (env, requirement) in governed(cx) {
-            let at_policy = || {
-                env.branch_policy_route
-                    .clone()
-                    .map_or_else(|| Location::value(env.name_route.clone()), Location::value)
-            };
-            let problem = match (&env.branch_policy, &requirement.deployment_branches) {
-                (BranchPolicy::Any, _) => Some((
-                    format!("any branch can deploy to `{}`: it has no deployment branch policy", env.name),
-                    Severity::High,
-                )),
-                (BranchPolicy::Custom(_), BranchRequirement::Protected) => Some((
-                    format!("`{}` allows named branch patterns; the policy requires protected branches only", env.name),
-                    Severity::Medium,
-                )),
-                (BranchPolicy::Custom(patterns), BranchRequirement::Patterns(allowed)) => patterns
-                    .iter()
-                    .find(|p| !allowed.contains(p))
-                    .map(|extra| {
-                        (
-                            format!("`{}` lets branch pattern `{extra}` deploy; the policy allows only {}", env.name, allowed.join(", ")),
-                            Severity::Medium,
-                        )
-                    }),
-                _ => None,
-            };
-            let Some((message, severity)) = problem else {
-                continue;
-            };
-            report_against_policy(
-                cx,
-                Self::META.finding(message, at_policy()).severity(severity),
-                &requirement,
-            );
+    fn check_environment(
+        &self,
+        cx: &mut Cx,
+        env: &DeclaredEnvironment,
+        requirement: &EnvironmentRequirement,
+    ) {
+        let verdict = judge_branches(&Ok(env.branch_policy.clone()), &requirement.demands());
+        for shortfall in verdict.shortfalls() {
+            let location = env
+                .branch_policy_route
+                .clone()
+                .map_or_else(|| Location::value(env.name_route.clone()), Location::value);
+            report_shortfall(cx, Self::META, env, shortfall, location, requirement);
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `environment-unprotected`: a production environment that needs no (or too little) approval.
 
+use crate::config::EnvironmentRequirement;
 use crate::finding::{Location, Severity};
-use crate::rules::environment::{governed, report_against_policy};
+use crate::model::environment::{
+    DeclaredEnvironment, Shortfall, judge_reviewers, judge_wait_timer,
+};
+use crate::rules::environment::report_shortfall;
 use crate::rules::{Cx, Rule, RuleMeta};
-use crate::source::SourceFile;
 
 pub struct EnvironmentUnprotected;
 
@@ -54,74 +57,31 @@ impl Rule for EnvironmentUnprotected {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
-        for (env, requirement) in governed(cx) {
-            let reviewers_at = env
-                .reviewers_route
-                .clone()
-                .map_or_else(|| Location::value(env.name_route.clone()), Location::value);
-            let mut problems = Vec::new();
-            if env.reviewers.is_empty() {
-                problems.push((
-                    format!("production environment `{}` has no required reviewers, so deployments to it need no approval", env.name),
-                    Location::value(env.name_route.clone()),
-                    Severity::High,
-                ));
-            } else {
-                if env.reviewers.len() < requirement.min_reviewers {
-                    problems.push((
-                        format!(
-                            "environment `{}` has {} required reviewer(s); the policy requires at least {}",
-                            env.name,
-                            env.reviewers.len(),
-                            requirement.min_reviewers
-                        ),
-                        reviewers_at.clone(),
-                        Severity::Medium,
-                    ));
-                }
-                // Numeric ids cannot be matched to names; only named reviewers are compared.
-                let named = env
-                    .reviewers
-                    .iter()
-                    .any(|r| !r.chars().all(|c| c.is_ascii_digit()));
-                if named {
-                    for wanted in &requirement.required_reviewers {
-                        let short = wanted.rsplit('/').next().unwrap_or(wanted);
-                        if !env.reviewers.iter().any(|r| {
-                            r.eq_ignore_ascii_case(short) || r.eq_ignore_ascii_case(wanted)
-                        }) {
-                            problems.push((
-                                format!("environment `{}` does not include the required reviewer `{wanted}`", env.name),
-                                reviewers_at.clone(),
-                                Severity::Medium,
-                            ));
-                        }
-                    }
-                }
-            }
-            let wait = env.wait_timer.as_ref().map_or(0, |w| w.value);
-            if wait < requirement.min_wait_timer {
-                let location = env.wait_timer.as_ref().map_or_else(
-                    || Location::value(env.name_route.clone()),
-                    |w| Location::value(w.route.clone()),
-                );
-                problems.push((
-                    format!(
-                        "environment `{}` waits {wait} minute(s) before deploying; the policy requires at least {}",
-                        env.name, requirement.min_wait_timer
-                    ),
-                    location,
-                    Severity::Medium,
-                ));
-            }
-            for (message, location, severity) in problems {
-                report_against_policy(
-                    cx,
-                    Self::META.finding(message, location).severity(severity),
-                    &requirement,
-                );
-            }
+    fn check_environment(
+        &self,
+        cx: &mut Cx,
+        env: &DeclaredEnvironment,
+        requirement: &EnvironmentRequirement,
+    ) {
+        let demands = requirement.demands();
+        let protection = env.protection();
+        let reviewers_at = env
+            .reviewers_route
+            .clone()
+            .map_or_else(|| Location::value(env.name_route.clone()), Location::value);
+        let wait_at = env.wait_timer.as_ref().map_or_else(
+            || Location::value(env.name_route.clone()),
+            |w| Location::value(w.route.clone()),
+        );
+        let reviewers = judge_reviewers(&protection.reviewers, &demands);
+        let wait = judge_wait_timer(&protection.wait_timer, &demands);
+        for shortfall in reviewers.shortfalls().iter().chain(wait.shortfalls()) {
+            let location = match shortfall {
+                Shortfall::NoReviewers => Location::value(env.name_route.clone()),
+                Shortfall::WaitTooShort { .. } => wait_at.clone(),
+                _ => reviewers_at.clone(),
+            };
+            report_shortfall(cx, Self::META, env, shortfall, location, requirement);
         }
     }
 }

@@ -7,9 +7,9 @@ pub mod environment_unprotected;
 pub mod self_review_allowed;
 
 use crate::config::EnvironmentRequirement;
-use crate::finding::{Draft, Location};
-use crate::model::environment::DeclaredEnvironment;
-use crate::rules::Cx;
+use crate::finding::{Draft, Location, Severity};
+use crate::model::environment::{DeclaredEnvironment, Gravity, Shortfall};
+use crate::rules::{Cx, RuleMeta};
 use crate::source::Route;
 
 /// The environments this file declares that a requirement applies to, with the requirement.
@@ -35,6 +35,26 @@ pub fn policy_location(cx: &Cx, requirement: &EnvironmentRequirement) -> Option<
                 requirement.pattern
             )),
     )
+}
+
+/// Reports a shortfall found by the shared judgement (`model::environment`): high when it
+/// leaves the environment with no gate, medium when the gate is weaker than required.
+pub fn report_shortfall(
+    cx: &mut Cx,
+    meta: &'static RuleMeta,
+    env: &DeclaredEnvironment,
+    shortfall: &Shortfall,
+    location: Location,
+    requirement: &EnvironmentRequirement,
+) {
+    let severity = match shortfall.gravity() {
+        Gravity::Unprotected => Severity::High,
+        Gravity::Weaker => Severity::Medium,
+    };
+    let draft = meta
+        .finding(shortfall.describe(&env.name), location)
+        .severity(severity);
+    report_against_policy(cx, draft, requirement);
 }
 
 /// Reports a finding with the policy entry that makes it wrong as a related location.

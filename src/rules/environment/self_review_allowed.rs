@@ -1,9 +1,10 @@
 //! `self-review-allowed`: a production environment whose reviewers may approve their own runs.
 
+use crate::config::EnvironmentRequirement;
 use crate::finding::{Location, Severity};
-use crate::rules::environment::{governed, report_against_policy};
+use crate::model::environment::{DeclaredEnvironment, Shortfall, judge_self_review};
+use crate::rules::environment::report_against_policy;
 use crate::rules::{Cx, Rule, RuleMeta};
-use crate::source::SourceFile;
 
 pub struct SelfReviewAllowed;
 
@@ -17,6 +18,7 @@ Reports production environments (by the `environments` requirements in `tollgate
 production name patterns) declared in `.github/settings.yml` or Terraform
 (`github_repository_environment`) that have required reviewers but do not set
 `prevent_self_review: true`. An absent field counts as false: that is GitHub's default.
+An environment with no reviewers at all is reported once, by `environment-unprotected`.
 
 ## Why is this bad
 With self-review allowed, a required reviewer who pushes a change can approve their own
@@ -57,32 +59,35 @@ impl Rule for SelfReviewAllowed {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, _file: &SourceFile) {
-        for (env, requirement) in governed(cx) {
-            if !requirement.prevent_self_review
-                || env.reviewers.is_empty()
-                || env.prevents_self_review()
-            {
-                continue;
-            }
-            let (message, location) = match &env.prevent_self_review {
-                Some(field) => (
-                    format!(
-                        "environment `{}` lets reviewers approve their own deployments (`prevent_self_review` is false)",
-                        env.name
-                    ),
-                    Location::value(field.route.clone()),
-                ),
-                None => (
-                    format!(
-                        "environment `{}` lets reviewers approve their own deployments: `prevent_self_review` is not set in {}, and GitHub's default is false",
-                        env.name,
-                        env.declared_in.name()
-                    ),
-                    Location::value(env.name_route.clone()),
-                ),
-            };
-            report_against_policy(cx, Self::META.finding(message, location), &requirement);
+    fn check_environment(
+        &self,
+        cx: &mut Cx,
+        env: &DeclaredEnvironment,
+        requirement: &EnvironmentRequirement,
+    ) {
+        let verdict = judge_self_review(&env.protection(), &requirement.demands());
+        // With no reviewers the verdict is the same (unmet), but `environment-unprotected`
+        // reports it, at the same place: one finding for one fact.
+        if !verdict.shortfalls().contains(&Shortfall::SelfReviewAllowed) {
+            return;
         }
+        let (message, location) = match &env.prevent_self_review {
+            Some(field) => (
+                format!(
+                    "environment `{}` lets reviewers approve their own deployments (`prevent_self_review` is false)",
+                    env.name
+                ),
+                Location::value(field.route.clone()),
+            ),
+            None => (
+                format!(
+                    "environment `{}` lets reviewers approve their own deployments: `prevent_self_review` is not set in {}, and GitHub's default is false",
+                    env.name,
+                    env.declared_in.name()
+                ),
+                Location::value(env.name_route.clone()),
+            ),
+        };
+        report_against_policy(cx, Self::META.finding(message, location), requirement);
     }
 }
