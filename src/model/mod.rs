@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod duration;
 pub mod environment;
 pub mod events;
+pub mod federation;
 pub mod expr;
 pub mod iam;
 pub mod principals;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::environment::{self, DeclaredEnvironment};
+use super::federation::{self, FederatedTrust, ServiceAccountBinding};
 use super::iam::{self, Policy};
 use super::roles;
 use super::terraform::Tree;
@@ -26,6 +27,8 @@ pub struct RepoContext {
     pub environments: Vec<DeclaredEnvironment>,
     /// Role name → the files that declare a role of that name.
     roles: HashMap<String, Vec<String>>,
+    /// Files declaring GCP or Azure federated trusts or service-account bindings, sorted.
+    federation_files: Vec<String>,
     /// The repository's Terraform, to evaluate a declaration read again.
     pub terraform: Option<Arc<Tree>>,
 }
@@ -48,6 +51,8 @@ pub struct Digested {
     declaration: Option<Declaration>,
     environments: Vec<DeclaredEnvironment>,
     role_names: Vec<String>,
+    /// Whether the document declares GCP or Azure federated trust.
+    federated: bool,
     /// Settings and the policy file: held whatever they declare.
     always: bool,
 }
@@ -73,7 +78,10 @@ impl Digested {
         };
         role_names.sort();
         role_names.dedup();
-        let declaration = (!role_names.is_empty()).then(|| Declaration {
+        let federated = federation::declares_federation(file)
+            && (!federation::trusts(file).is_empty()
+                || !federation::service_account_bindings(file).is_empty());
+        let declaration = (!role_names.is_empty() || federated).then(|| Declaration {
             candidate,
             file: OnceLock::new(),
         });
@@ -82,6 +90,7 @@ impl Digested {
             declaration,
             environments,
             role_names,
+            federated,
             always: matches!(file.kind, FileKind::Settings | FileKind::Policy),
         }
     }
@@ -104,7 +113,10 @@ impl Digested {
 
     /// Whether the document adds nothing to the context.
     pub fn is_empty(&self) -> bool {
-        self.declaration.is_none() && self.environments.is_empty() && self.role_names.is_empty()
+        self.declaration.is_none()
+            && self.environments.is_empty()
+            && self.role_names.is_empty()
+            && !self.federated
     }
 }
 
@@ -146,6 +158,9 @@ impl RepoContext {
                     .or_default()
                     .push(entry.path.clone());
             }
+            if entry.federated {
+                context.federation_files.push(entry.path.clone());
+            }
             if let Some(declaration) = entry.declaration {
                 context.files.insert(entry.path, declaration);
             }
@@ -156,6 +171,7 @@ impl RepoContext {
         for paths in context.roles.values_mut() {
             paths.sort();
         }
+        context.federation_files.sort();
         context
     }
 
@@ -213,6 +229,24 @@ impl RepoContext {
             .filter_map(|path| self.file(path))
             .flat_map(roles::roles)
             .filter(|role| role.name == name)
+            .collect()
+    }
+
+    /// Every GCP or Azure federated trust the repository declares, ordered by file.
+    pub fn federated_trusts(&self) -> Vec<FederatedTrust<'_>> {
+        self.federation_files
+            .iter()
+            .filter_map(|path| self.file(path))
+            .flat_map(federation::trusts)
+            .collect()
+    }
+
+    /// Every GCP service-account binding to a workload identity pool, ordered by file.
+    pub fn service_account_bindings(&self) -> Vec<ServiceAccountBinding<'_>> {
+        self.federation_files
+            .iter()
+            .filter_map(|path| self.file(path))
+            .flat_map(federation::service_account_bindings)
             .collect()
     }
 }
