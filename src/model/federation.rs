@@ -392,7 +392,12 @@ fn azure_credential<'a>(
     let alternatives = vec![
         subject
             .map(|s| ClaimTest {
-                claim: "sub".into(),
+                // An unresolved subject names what could not be resolved, for the message.
+                claim: if is_unresolved(s) {
+                    s.into()
+                } else {
+                    "sub".into()
+                },
                 comparison: if is_unresolved(s) {
                     Comparison::Unreadable
                 } else {
