@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::engine::{self, CheckOptions, Prepared};
 use crate::model::deploy::first_deploy_step;
 use crate::model::environment::{BranchPolicy, DeclaredEnvironment};
+use crate::model::federation::{self, ClaimTest, Lead};
 use crate::model::repo::RepoContext;
 use crate::model::roles;
 use crate::model::terraform::value::{could_not_resolve, is_unresolved};
@@ -145,9 +146,92 @@ fn environment_link(repo: &RepoContext, config: &crate::config::Config, name: &s
     }
 }
 
+/// The links of a GCP or Azure login: the provider or application it reaches, the service
+/// account binding passed on the way, and each alternative of the trust's condition.
+fn federated_links(
+    repo: &RepoContext,
+    lead: Lead,
+    environment: Option<&str>,
+    links: &mut Vec<Link>,
+) {
+    let reached = match lead {
+        Lead::RunTime(label) => {
+            links.push(Link::broken(label, "chosen at run time"));
+            return;
+        }
+        Lead::Missing(label, name) => {
+            let mentioned = name
+                .as_deref()
+                .and_then(|name| repo.terraform.as_ref()?.mentions(name));
+            links.push(match mentioned {
+                Some(path) => Link::unknown(
+                    label,
+                    format!("named in {path}, but made by what tollgate cannot evaluate"),
+                ),
+                None => Link::broken(label, "not declared in the repository"),
+            });
+            return;
+        }
+        Lead::Unknown(why) => {
+            links.push(Link::unknown("federated trust", why));
+            return;
+        }
+        Lead::Found(reached) => reached,
+    };
+    for reached in reached {
+        let trust = &reached.trust;
+        links.push(Link::ok(format!("{} ({})", trust.title(), trust.file.path)));
+        if let Some(via) = &reached.via {
+            links.push(Link::ok(format!(
+                "service account bound to {} ({})",
+                via.member, via.file.path
+            )));
+        }
+        if let Some(issuer) = trust.unresolved_issuer() {
+            links.push(Link::unknown("trust issuer", could_not_resolve(issuer)));
+            continue;
+        }
+        if !trust.has_condition {
+            links.push(Link::broken("trust: any sub", "no condition"));
+            continue;
+        }
+        for alternative in &reached.alternatives {
+            let patterns = ClaimTest::subject_patterns(alternative, &trust.condition_route);
+            let label = format!(
+                "trust sub {}",
+                patterns
+                    .iter()
+                    .map(|p| p.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            );
+            let Some(environment) = environment else {
+                links.push(Link::broken(label, "job has no environment"));
+                continue;
+            };
+            let reasons: Vec<Option<String>> = patterns
+                .iter()
+                .map(|p| outside_environment(&p.text, environment, p.wildcards))
+                .collect();
+            if reasons.iter().any(Option::is_none) {
+                links.push(Link::ok(label));
+            } else if let Some(test) = federation::unreadable(alternative) {
+                links.push(Link::unknown(label, could_not_resolve(&test.claim)));
+            } else {
+                let why = reasons.into_iter().flatten().next().unwrap_or_default();
+                links.push(Link::broken(label, format!("{why} can assume it")));
+            }
+        }
+    }
+}
+
 fn role_and_trust_links(repo: &RepoContext, job: &Job, environment: Option<&str>) -> Vec<Link> {
     let mut links = Vec::new();
     for step in job.steps() {
+        if let Some((_, _, lead)) = federation::login(repo, &step) {
+            federated_links(repo, lead, environment, &mut links);
+            continue;
+        }
         if !step.uses_action("aws-actions/configure-aws-credentials") {
             continue;
         }
@@ -305,9 +389,11 @@ fn json(paths: &[DeployPath]) -> String {
                 "line": path.line,
                 "environment": path.environment,
                 "broken": path.is_broken(),
+                "unknown": path.is_unknown(),
                 "links": path.links.iter().map(|link| serde_json::json!({
                     "label": link.label,
                     "broken": link.broken,
+                    "unknown": link.unknown,
                 })).collect::<Vec<_>>(),
             })
         })
@@ -318,6 +404,7 @@ fn json(paths: &[DeployPath]) -> String {
         "summary": {
             "paths": paths.len(),
             "broken": paths.iter().filter(|p| p.is_broken()).count(),
+            "unknown": paths.iter().filter(|p| p.is_unknown()).count(),
         },
     });
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -386,6 +473,7 @@ fn mermaid_label(text: &str) -> String {
 fn mermaid(paths: &[DeployPath]) -> String {
     let mut out = String::from("flowchart LR\n");
     let mut broken_nodes = Vec::new();
+    let mut unknown_nodes = Vec::new();
     for (p, path) in paths.iter().enumerate() {
         let workflow = format!("w{p}");
         out.push_str(&format!(
@@ -400,19 +488,31 @@ fn mermaid(paths: &[DeployPath]) -> String {
         let mut previous = job;
         for (l, link) in path.links.iter().enumerate() {
             let node = format!("p{p}l{l}");
-            let label = match &link.broken {
-                Some(why) => format!(
+            let label = match (&link.broken, &link.unknown) {
+                (Some(why), _) => format!(
                     "{}<br/>✗ {why}",
                     mermaid_label(&link.label),
                     why = mermaid_label(why)
                 ),
-                None => mermaid_label(&link.label),
+                (None, Some(why)) => format!(
+                    "{}<br/>? {why}",
+                    mermaid_label(&link.label),
+                    why = mermaid_label(why)
+                ),
+                (None, None) => mermaid_label(&link.label),
             };
             out.push_str(&format!("  {node}[\"{label}\"]\n"));
-            let arrow = if link.broken.is_some() { "-.->" } else { "-->" };
+            // Broken: a dashed arrow; unknown: a dotted line with no head (not known to lead on).
+            let arrow = match (&link.broken, &link.unknown) {
+                (Some(_), _) => "-.->",
+                (None, Some(_)) => "-.-",
+                (None, None) => "-->",
+            };
             out.push_str(&format!("  {previous} {arrow} {node}\n"));
             if link.broken.is_some() {
                 broken_nodes.push(node.clone());
+            } else if link.unknown.is_some() {
+                unknown_nodes.push(node.clone());
             }
             previous = node;
         }
@@ -420,6 +520,12 @@ fn mermaid(paths: &[DeployPath]) -> String {
     out.push_str("  classDef broken stroke:#d00,stroke-width:2px,color:#d00\n");
     if !broken_nodes.is_empty() {
         out.push_str(&format!("  class {} broken\n", broken_nodes.join(",")));
+    }
+    if !unknown_nodes.is_empty() {
+        out.push_str(
+            "  classDef unknown stroke:#b60,stroke-width:2px,stroke-dasharray:4 3,color:#b60\n",
+        );
+        out.push_str(&format!("  class {} unknown\n", unknown_nodes.join(",")));
     }
     out
 }
@@ -445,15 +551,22 @@ fn dot(paths: &[DeployPath]) -> String {
         let mut previous = format!("p{p}j");
         for (l, link) in path.links.iter().enumerate() {
             let node = format!("p{p}l{l}");
-            match &link.broken {
-                Some(why) => {
+            match (&link.broken, &link.unknown) {
+                (Some(why), _) => {
                     out.push_str(&format!(
                         "  {node} [label=\"{}\\n✗ {}\", color=red, fontcolor=red];\n  {previous} -> {node} [color=red, style=dashed];\n",
                         dot_label(&link.label),
                         dot_label(why)
                     ));
                 }
-                None => {
+                (None, Some(why)) => {
+                    out.push_str(&format!(
+                        "  {node} [label=\"{}\\n? {}\", color=darkorange, fontcolor=darkorange, style=dashed];\n  {previous} -> {node} [color=darkorange, style=dotted, arrowhead=odot];\n",
+                        dot_label(&link.label),
+                        dot_label(why)
+                    ));
+                }
+                (None, None) => {
                     out.push_str(&format!(
                         "  {node} [label=\"{}\"];\n  {previous} -> {node};\n",
                         dot_label(&link.label)

@@ -7,6 +7,7 @@ pub mod duration;
 pub mod environment;
 pub mod events;
 pub mod expr;
+pub mod federation;
 pub mod iam;
 pub mod principals;
 pub mod repo;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::environment::{self, DeclaredEnvironment};
+use super::federation::{self, FederatedTrust, ServiceAccountBinding};
 use super::iam::{self, Policy};
 use super::principals::{self, ModuleView};
 use super::roles;
@@ -27,6 +28,8 @@ pub struct RepoContext {
     pub environments: Vec<DeclaredEnvironment>,
     /// Role name → the files that declare a role of that name.
     roles: HashMap<String, Vec<String>>,
+    /// Files declaring GCP or Azure federated trusts or service-account bindings, sorted.
+    federation_files: Vec<String>,
     /// The repository's Terraform, to evaluate a declaration read again.
     pub terraform: Option<Arc<Tree>>,
     /// Terraform module directory → its files that hold policies or identities, and their
@@ -52,6 +55,8 @@ pub struct Digested {
     declaration: Option<Declaration>,
     environments: Vec<DeclaredEnvironment>,
     role_names: Vec<String>,
+    /// Whether the document declares GCP or Azure federated trust.
+    federated: bool,
     /// Settings and the policy file: held whatever they declare.
     always: bool,
     /// A Terraform file with policies or identities: part of its module's principals.
@@ -81,7 +86,10 @@ impl Digested {
         };
         role_names.sort();
         role_names.dedup();
-        let declaration = (!role_names.is_empty() || in_module).then(|| Declaration {
+        let federated = federation::declares_federation(file)
+            && (!federation::trusts(file).is_empty()
+                || !federation::service_account_bindings(file).is_empty());
+        let declaration = (!role_names.is_empty() || in_module || federated).then(|| Declaration {
             candidate,
             file: OnceLock::new(),
         });
@@ -90,6 +98,7 @@ impl Digested {
             declaration,
             environments,
             role_names,
+            federated,
             always: matches!(file.kind, FileKind::Settings | FileKind::Policy),
             in_module,
         }
@@ -123,6 +132,7 @@ impl Digested {
             && self.environments.is_empty()
             && self.role_names.is_empty()
             && !self.in_module
+            && !self.federated
     }
 }
 
@@ -172,6 +182,9 @@ impl RepoContext {
                     .0
                     .push(entry.path.clone());
             }
+            if entry.federated {
+                context.federation_files.push(entry.path.clone());
+            }
             if let Some(declaration) = entry.declaration {
                 context.files.insert(entry.path, declaration);
             }
@@ -185,6 +198,7 @@ impl RepoContext {
         for paths in context.roles.values_mut() {
             paths.sort();
         }
+        context.federation_files.sort();
         context
     }
 
@@ -256,6 +270,24 @@ impl RepoContext {
             .filter_map(|path| self.file(path))
             .flat_map(roles::roles)
             .filter(|role| role.name == name)
+            .collect()
+    }
+
+    /// Every GCP or Azure federated trust the repository declares, ordered by file.
+    pub fn federated_trusts(&self) -> Vec<FederatedTrust<'_>> {
+        self.federation_files
+            .iter()
+            .filter_map(|path| self.file(path))
+            .flat_map(federation::trusts)
+            .collect()
+    }
+
+    /// Every GCP service-account binding to a workload identity pool, ordered by file.
+    pub fn service_account_bindings(&self) -> Vec<ServiceAccountBinding<'_>> {
+        self.federation_files
+            .iter()
+            .filter_map(|path| self.file(path))
+            .flat_map(federation::service_account_bindings)
             .collect()
     }
 }

@@ -116,7 +116,13 @@ impl Tree {
         if let Some(root) = file.root.as_mut() {
             expand_instances(root, &ev);
             resolve_node(root, &ev, 0);
-            self.graft_module_roles(root, &dir);
+            if self.only.is_none() && self.calls().contains_key(&dir) {
+                // The module's roles are declared at each call, evaluated with its arguments
+                // (nested calls included): read here as well, each would be reported twice.
+                drop_called_roles(root);
+            } else {
+                self.graft_module_roles(root, &dir);
+            }
         }
     }
 
@@ -301,6 +307,49 @@ impl Tree {
     }
 }
 
+/// A called module's `aws_iam_role` resources, and the `aws_iam_policy_document`s their trust
+/// is read from, taken out of its own file's tree (they are grafted at the calls).
+fn drop_called_roles(root: &mut Node) {
+    let mut documents: Vec<String> = Vec::new();
+    if let Some(roles) = root.get("resource").and_then(|r| r.get("aws_iam_role")) {
+        for (_, body) in roles.entries() {
+            if let Some(document) = body
+                .get_str("assume_role_policy")
+                .and_then(|r| r.trim().strip_prefix("data.aws_iam_policy_document."))
+                .and_then(|r| r.strip_suffix(".json"))
+            {
+                documents.push(document.to_string());
+            }
+        }
+    }
+    let NodeKind::Map(top) = &mut root.kind else {
+        return;
+    };
+    for entry in top.iter_mut() {
+        let NodeKind::Map(kinds) = &mut entry.value.kind else {
+            continue;
+        };
+        match entry.key.as_str() {
+            Some("resource") => kinds.retain(|k| k.key.as_str() != Some("aws_iam_role")),
+            Some("data") => {
+                for kind in kinds.iter_mut() {
+                    if kind.key.as_str() != Some("aws_iam_policy_document") {
+                        continue;
+                    }
+                    if let NodeKind::Map(labels) = &mut kind.value.kind {
+                        labels.retain(|l| {
+                            l.key
+                                .as_str()
+                                .is_none_or(|label| !documents.iter().any(|d| d == label))
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn entry(key: &str, value: Node, span: crate::source::Span) -> crate::source::node::Entry {
     crate::source::node::Entry {
         key: Node {
@@ -335,10 +384,24 @@ fn as_document(value: Value) -> Value {
     }
 }
 
+/// Local modules followed below a call: deeper than any real tree, and a cycle ends here.
+const MAX_MODULE_DEPTH: usize = 8;
+
 /// The roles of the local module in `dir`, evaluated with the arguments of `call`.
 fn local_module_roles(dir: &Path, call: &Node, span: crate::source::Span) -> Vec<(String, Node)> {
+    module_roles(dir, call_inputs(call), span, 0)
+}
+
+/// The roles of the module in `dir` with `inputs`, and of the modules it calls in turn (local
+/// ones evaluated with the arguments it passes, registry ones through the table), named
+/// `<call>.<role>` below it.
+fn module_roles(
+    dir: &Path,
+    inputs: HashMap<String, Value>,
+    span: crate::source::Span,
+    depth: usize,
+) -> Vec<(String, Node)> {
     let mut module = Module::read(dir, None);
-    let inputs = call_inputs(call);
     module.inputs = inputs;
     let ev = Eval::new(&module);
     let mut names: Vec<&str> = module
@@ -347,7 +410,7 @@ fn local_module_roles(dir: &Path, call: &Node, span: crate::source::Span) -> Vec
         .filter_map(|k| k.strip_prefix("resource.aws_iam_role."))
         .collect();
     names.sort_unstable();
-    names
+    let mut roles: Vec<(String, Node)> = names
         .into_iter()
         .map(|name| {
             let mut body = Vec::new();
@@ -358,7 +421,40 @@ fn local_module_roles(dir: &Path, call: &Node, span: crate::source::Span) -> Vec
             }
             (name.to_string(), Value::Map(body).to_node(span))
         })
-        .collect()
+        .collect();
+    if depth >= MAX_MODULE_DEPTH {
+        return roles;
+    }
+    let mut calls: Vec<(&String, &(usize, Body))> = module.calls.iter().collect();
+    calls.sort_by(|a, b| a.0.cmp(b.0));
+    for (call, (file, body)) in calls {
+        let text = module.text(*file);
+        let mut source = None;
+        let mut args = HashMap::new();
+        for attribute in body.iter().filter_map(Structure::as_attribute) {
+            let key = attribute.key.as_str();
+            if key == "source" {
+                source = ev.nested(&attribute.value, text).as_text();
+            } else if !META_ARGUMENTS.contains(&key) {
+                args.insert(key.to_string(), ev.nested(&attribute.value, text));
+            }
+        }
+        let Some(source) = source else { continue };
+        let inner: Vec<(String, Node)> = if is_local_source(&source) {
+            module_roles(&normalize(&dir.join(&source)), args, span, depth + 1)
+        } else if let Some(table) = registry::find(&source) {
+            let call_node = Value::Map(args.into_iter().collect()).to_node(span);
+            registry_role(table, &call_node, span).into_iter().collect()
+        } else {
+            continue;
+        };
+        roles.extend(
+            inner
+                .into_iter()
+                .map(|(name, node)| (format!("{call}.{name}"), node)),
+        );
+    }
+    roles
 }
 
 /// The role a registry module in the table makes, from the call's inputs.
@@ -487,6 +583,8 @@ pub struct Module {
     locals: HashMap<String, (usize, Expression)>,
     /// `resource.T.N` / `data.T.N` → (file, body).
     blocks: HashMap<String, (usize, Body)>,
+    /// Module calls: name → (file, body).
+    calls: HashMap<String, (usize, Body)>,
     tfvars: HashMap<String, Value>,
     inputs: HashMap<String, Value>,
 }
@@ -571,6 +669,9 @@ impl Module {
                             (file, attribute.value.clone()),
                         );
                     }
+                }
+                ("module", [n]) => {
+                    self.calls.insert(n.to_string(), (file, block.body.clone()));
                 }
                 (kind @ ("resource" | "data"), [t, n]) => {
                     self.blocks

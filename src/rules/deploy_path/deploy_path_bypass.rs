@@ -2,6 +2,7 @@
 //! job's environment.
 
 use crate::finding::{Location, Severity};
+use crate::model::federation::{self, ClaimTest, Lead, Reached};
 use crate::model::iam::{Condition, Statement};
 use crate::model::roles::{self, DeclaredRole};
 use crate::model::terraform::value::{could_not_resolve, is_unresolved};
@@ -28,6 +29,16 @@ modules with the caller's arguments, registry OIDC role modules from
 A `sub` the evaluator could not resolve is reported as `info` "could not resolve …": it is
 not known to require the environment. One `sub` condition bound to the environment bounds the
 statement, as IAM requires every condition.
+
+GCP and Azure logins are followed the same way. `google-github-actions/auth` with
+`workload_identity_provider` leads to the `google_iam_workload_identity_pool_provider` of that
+id (its CEL `attribute_condition`), and with `service_account` through that account's
+`roles/iam.workloadIdentityUser` binding (`principal://…/subject/…`,
+`principalSet://…/attribute.…/…`). Each alternative of the condition, with the binding's
+member, must require the environment. `azure/login` with `client-id` leads to the
+repository's GitHub federated credentials (`subject`). The client id is almost always a
+secret, so they are followed only when one application holds them all. Otherwise the link is
+unknown in `paths`.
 
 ## Why is this bad
 The environment is where the approval gate lives; the trust policy is what the cloud actually
@@ -212,6 +223,100 @@ impl DeployPathBypass {
     }
 }
 
+impl DeployPathBypass {
+    /// A GCP provider (with the service account binding passed) or an Azure credential: each
+    /// alternative of its condition must require the job's environment.
+    fn judge_federated(&self, cx: &mut Cx, job: &Job, environment: &str, reached: &Reached) {
+        let trust = &reached.trust;
+        if !trust.trusts_github() && trust.unresolved_issuer().is_none() {
+            return;
+        }
+        let job_location = Location::key(job.route.clone()).labelled(format!(
+            "job `{}` deploys through environment `{environment}`",
+            job.id
+        ));
+        if !trust.has_condition {
+            cx.report(
+                Self::META
+                    .finding(
+                        format!(
+                            "{} trusts GitHub's OIDC tokens with no condition, so any workflow can use it without passing environment `{environment}`",
+                            trust.title()
+                        ),
+                        Location::key(trust.route.clone()).in_file(trust.file.path.clone()),
+                    )
+                    .related(job_location),
+            );
+            return;
+        }
+        for alternative in &reached.alternatives {
+            let patterns = ClaimTest::subject_patterns(alternative, &trust.condition_route);
+            let reasons: Vec<Option<String>> = patterns
+                .iter()
+                .map(|p| outside_environment(&p.text, environment, p.wildcards))
+                .collect();
+            if reasons.iter().any(Option::is_none) {
+                continue;
+            }
+            let via = reached
+                .via
+                .as_ref()
+                .map(|via| format!(" through the binding to `{}`", via.member))
+                .unwrap_or_default();
+            let Some(pattern) = patterns.first() else {
+                continue;
+            };
+            let subjects = patterns
+                .iter()
+                .map(|p| format!("`{}`", p.text))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let finding = if let Some(test) = federation::unreadable(alternative) {
+                Self::META
+                    .finding(
+                        format!(
+                            "{} lets in {subjects}{via}: {}, so whether it requires environment `{environment}` is unknown",
+                            trust.title(),
+                            could_not_resolve(&test.claim)
+                        ),
+                        Location::value(test.route.clone()).in_file(trust.file.path.clone()),
+                    )
+                    .severity(Severity::Info)
+            } else {
+                let why = reasons.into_iter().flatten().next().unwrap_or_default();
+                // Through a binding, the binding's member is the last gate that could have
+                // named the environment: point there, with the provider beside it.
+                let (at, beside) = match &reached.via {
+                    Some(via) => (
+                        Location::value(via.route.clone()).in_file(via.file.path.clone()),
+                        Some(
+                            Location::value(pattern.route.clone())
+                                .in_file(trust.file.path.clone())
+                                .labelled(format!("the condition of {}", trust.title())),
+                        ),
+                    ),
+                    None => (
+                        Location::value(pattern.route.clone()).in_file(trust.file.path.clone()),
+                        None,
+                    ),
+                };
+                let finding = Self::META.finding(
+                    format!(
+                        "{} lets in {subjects}{via}, so {why} can use it without passing environment `{environment}`",
+                        trust.title()
+                    ),
+                    at,
+                );
+                match beside {
+                    Some(location) => finding.related(location),
+                    None => finding,
+                }
+            };
+            cx.report(finding.related(job_location.clone()));
+        }
+    }
+}
+
 impl Rule for DeployPathBypass {
     fn meta(&self) -> &'static RuleMeta {
         Self::META
@@ -225,6 +330,12 @@ impl Rule for DeployPathBypass {
             return;
         }
         for step in job.steps() {
+            if let Some((_, _, Lead::Found(reached))) = federation::login(cx.repo, &step) {
+                for trust in &reached {
+                    self.judge_federated(cx, job, environment, trust);
+                }
+                continue;
+            }
             if !step.uses_action("aws-actions/configure-aws-credentials") {
                 continue;
             }

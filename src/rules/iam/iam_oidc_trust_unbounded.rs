@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::{Location, Severity};
+use crate::model::federation::{self, ClaimTest, Cloud, FederatedTrust};
 use crate::model::iam::{Condition, Policy, Statement};
 use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::rules::{Cx, Rule, RuleMeta};
@@ -56,6 +57,22 @@ Since 2026 STS checks GitHub's claims as condition keys of their own
 (`token.actions.githubusercontent.com:repository`, `:repository_id`, `:job_workflow_ref`,
 `:environment`, `:ref`, …). An exact `repository`, `repository_id` or `job_workflow_ref`
 condition binds the role to a repository as well as `sub` does and is accepted.
+
+GCP and Azure are graded the same way. A `google_iam_workload_identity_pool_provider` whose
+issuer (`oidc { issuer_uri }`) is GitHub's is read through its CEL `attribute_condition`
+(`==`, `in [...]`, `startsWith`, `&&`, `||`, `!`, with `attribute.*` and `google.subject`
+mapped back to GitHub's claims through `attribute_mapping`): every alternative must bind one
+repository, by `sub` or by an exact `repository`, `repository_id` or `job_workflow_ref`. A
+`repository_owner` test alone is every repository of the owner (high). An
+`azuread_application_federated_identity_credential` or `azurerm_federated_identity_credential`
+with GitHub's `issuer` is read through its `subject`. No condition, or no `subject`, is any
+repository (high). Both compare exactly: a `*` in CEL `==` or in an Azure `subject` is a
+literal that never matches. It is graded as a `*` under `StringEquals` is graded (medium when
+the pattern meant would open the trust), so tollgate is stricter than checkov on
+`repo:org/repo:*`. A CEL function tollgate does not read (`matches`, `extract`) is `info`
+"could not resolve …". The service account's binding (`principalSet://…/attribute.repository/…`)
+can narrow a pool further. `deploy-path-bypass` and `paths` join it to the provider. This
+rule judges the provider alone, as checkov does.
 
 ## Why is this bad
 GitHub mints an OIDC token for every workflow run of every repository. The trust policy's
@@ -263,7 +280,12 @@ impl Rule for IamOidcTrustUnbounded {
         Self::META
     }
 
-    fn check_policies(&self, cx: &mut Cx, _file: &SourceFile, policies: &[Policy]) {
+    fn check_policies(&self, cx: &mut Cx, file: &SourceFile, policies: &[Policy]) {
+        if federation::declares_federation(file) {
+            for trust in federation::trusts(file) {
+                self.check_federated(cx, &trust);
+            }
+        }
         for policy in policies {
             for statement in &policy.statements {
                 // A GitHub `Federated` principal makes it a trust statement, whatever its actions say.
@@ -291,6 +313,110 @@ impl Rule for IamOidcTrustUnbounded {
 }
 
 impl IamOidcTrustUnbounded {
+    /// A GCP workload identity provider or an Azure federated credential, graded as an AWS
+    /// trust: each alternative of its condition must bind one repository.
+    fn check_federated(&self, cx: &mut Cx, trust: &FederatedTrust) {
+        if let Some(issuer) = trust.unresolved_issuer() {
+            cx.report(
+                Self::META
+                    .finding(
+                        format!(
+                            "{} in the issuer of {}: if it is GitHub's, whether this trust is bounded is unknown",
+                            could_not_resolve(issuer),
+                            trust.title()
+                        ),
+                        Location::value(trust.issuer_route.clone()),
+                    )
+                    .severity(Severity::Info),
+            );
+            return;
+        }
+        if !trust.trusts_github() {
+            return;
+        }
+        let what = match trust.cloud {
+            Cloud::Gcp => "get tokens from this workload identity provider",
+            Cloud::Azure => "sign in with this federated credential",
+        };
+        let reword = |message: String| message.replace("assume this role", what);
+        if !trust.has_condition {
+            let missing = match trust.cloud {
+                Cloud::Gcp => "no `attribute_condition`",
+                Cloud::Azure => "no `subject`",
+            };
+            cx.report(Self::META.finding(
+                format!(
+                    "{}: {missing}, so any GitHub repository can {what}",
+                    trust.title()
+                ),
+                Location::key(trust.route.clone()),
+            ));
+            return;
+        }
+        for alternative in &trust.alternatives {
+            if alternative.iter().any(ClaimTest::binds_repository) {
+                continue;
+            }
+            let patterns = ClaimTest::subject_patterns(alternative, &trust.condition_route);
+            let binds = patterns.iter().any(|p| {
+                (p.wildcards || !p.text.contains(['*', '?'])) && judge_sub(&p.text).is_none()
+            });
+            if binds {
+                continue;
+            }
+            if let Some(test) = federation::unreadable(alternative) {
+                cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "{} in the condition of {}: whether it binds one repository is unknown",
+                                could_not_resolve(&test.claim),
+                                trust.title()
+                            ),
+                            Location::value(test.route.clone()),
+                        )
+                        .severity(Severity::Info),
+                );
+                continue;
+            }
+            for pattern in &patterns {
+                let literal = !pattern.wildcards && pattern.text.contains(['*', '?']);
+                let finding = if literal {
+                    // An exact comparison: the `*` never matches today, one edit away from a
+                    // wildcard over what it covers.
+                    let meant = judge_sub(&pattern.text);
+                    let severity = match &meant {
+                        Some((Severity::High | Severity::Medium, _)) => Severity::Medium,
+                        _ => Severity::Low,
+                    };
+                    let intent = match &meant {
+                        Some((_, message)) if severity == Severity::Medium => {
+                            format!("; as a pattern, {}", reword(message.clone()))
+                        }
+                        _ => String::new(),
+                    };
+                    Some((
+                        severity,
+                        format!(
+                            "{} compares `{}` exactly: the `*` never matches today, use an exact subject{intent}",
+                            trust.title(),
+                            pattern.text
+                        ),
+                    ))
+                } else {
+                    judge_sub(&pattern.text).map(|(severity, message)| (severity, reword(message)))
+                };
+                if let Some((severity, message)) = finding {
+                    cx.report(
+                        Self::META
+                            .finding(message, Location::value(pattern.route.clone()))
+                            .severity(severity),
+                    );
+                }
+            }
+        }
+    }
+
     fn check_statement(&self, cx: &mut Cx, statement: &Statement) {
         let github: Vec<(String, &Condition)> = statement
             .conditions
