@@ -9,7 +9,7 @@ use super::environment::{self, DeclaredEnvironment};
 use super::iam::{self, Policy};
 use super::roles;
 use super::terraform::Tree;
-use crate::source::discover::{self, Candidate};
+use crate::source::discover::Candidate;
 use crate::source::{FileKind, SourceFile};
 
 /// A declaration document: held in memory, or only found and read again when a rule asks
@@ -18,6 +18,10 @@ struct Declaration {
     candidate: Candidate,
     file: OnceLock<Option<SourceFile>>,
 }
+
+/// Reads a declaration document again: the engine's file loading, handed to the model so the
+/// model itself does no IO. `None` when the file cannot be read or parsed any more.
+pub type Loader = Box<dyn Fn(&Candidate) -> Option<SourceFile> + Send + Sync>;
 
 #[derive(Default)]
 pub struct RepoContext {
@@ -28,6 +32,8 @@ pub struct RepoContext {
     roles: HashMap<String, Vec<String>>,
     /// The repository's Terraform, to evaluate a declaration read again.
     pub terraform: Option<Arc<Tree>>,
+    /// How a declaration not kept in memory is read again; without one, it cannot be.
+    loader: Option<Loader>,
 }
 
 /// Which declaration documents the context holds in memory ([`Digested::held_under`]).
@@ -135,8 +141,12 @@ fn could_name(pattern: &str, name: &str) -> bool {
 }
 
 impl RepoContext {
-    pub fn build(digested: Vec<Digested>) -> Self {
-        let mut context = Self::default();
+    /// The context of these digested documents; `loader` reads again the ones not held.
+    pub fn build(digested: Vec<Digested>, loader: Loader) -> Self {
+        let mut context = Self {
+            loader: Some(loader),
+            ..Self::default()
+        };
         for entry in digested {
             context.environments.extend(entry.environments);
             for name in entry.role_names {
@@ -173,7 +183,7 @@ impl RepoContext {
         declaration
             .file
             .get_or_init(|| {
-                let mut file = discover::load(&declaration.candidate).ok().flatten()?;
+                let mut file = (self.loader.as_ref()?)(&declaration.candidate)?;
                 if let Some(tree) = &self.terraform {
                     tree.resolve(&mut file);
                 }
