@@ -122,22 +122,20 @@ struct Crate {
 }
 
 impl Crate {
-    fn read() -> Self {
+    fn read() -> std::io::Result<Self> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut paths = Vec::new();
         sources(&root, &mut paths);
-        let files = paths
-            .into_iter()
-            .map(|p| {
-                let relative = p
-                    .strip_prefix(&root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                (relative, fs::read_to_string(&p).unwrap())
-            })
-            .collect();
-        Self { files }
+        let mut files = BTreeMap::new();
+        for p in paths {
+            let relative = p
+                .strip_prefix(&root)
+                .map_err(std::io::Error::other)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.insert(relative, fs::read_to_string(&p)?);
+        }
+        Ok(Self { files })
     }
 
     /// The file a module path names, if it is one of the crate's files.
@@ -174,7 +172,7 @@ fn top_module(path: &str) -> &str {
 
 #[test]
 fn imports_point_down_the_layers() {
-    let krate = Crate::read();
+    let krate = Crate::read().unwrap();
     let mut graph: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut upward = Vec::new();
     let mut unknown = BTreeSet::new();
@@ -230,7 +228,7 @@ fn imports_point_down_the_layers() {
 
 #[test]
 fn rules_do_not_borrow_from_other_rules() {
-    let krate = Crate::read();
+    let krate = Crate::read().unwrap();
     let mut borrows = BTreeSet::new();
     for (path, text) in &krate.files {
         if RUNNERS.contains(&path.as_str()) || path.starts_with("output/") {
