@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Report;
+use crate::finding::Finding;
 
 pub const VERSION: u32 = 1;
 
@@ -35,6 +35,19 @@ struct Entry {
     path: String,
 }
 
+/// Why a baseline cannot be used; `Display` is the wording users see.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("baseline file not found")]
+    NotFound,
+    #[error("cannot use this baseline: {0}")]
+    Unreadable(crate::source::fsio::ReadError),
+    #[error("invalid baseline: {0}")]
+    Invalid(serde_json::Error),
+    #[error("baseline version {0} is not supported (expected {VERSION})")]
+    Version(u32),
+}
+
 /// The fingerprints of a baseline file.
 #[derive(Debug, Default)]
 pub struct Baseline {
@@ -42,24 +55,20 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub fn load(path: &Path) -> Result<Self, BaselineError> {
         if !path.exists() {
-            return Err("baseline file not found".to_string());
+            return Err(BaselineError::NotFound);
         }
         // A FIFO or device is refused, not waited on or read without end.
         let text = crate::source::fsio::read_text(path, MAX_BASELINE_BYTES)
-            .map_err(|e| format!("cannot use this baseline: {e}"))?;
+            .map_err(BaselineError::Unreadable)?;
         Self::parse(&text)
     }
 
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let document: Document =
-            serde_json::from_str(text).map_err(|e| format!("invalid baseline: {e}"))?;
+    pub fn parse(text: &str) -> Result<Self, BaselineError> {
+        let document: Document = serde_json::from_str(text).map_err(BaselineError::Invalid)?;
         if document.version != VERSION {
-            return Err(format!(
-                "baseline version {} is not supported (expected {VERSION})",
-                document.version
-            ));
+            return Err(BaselineError::Version(document.version));
         }
         Ok(Self {
             fingerprints: document
@@ -88,11 +97,10 @@ impl Baseline {
     }
 }
 
-/// The baseline of a report: every finding's fingerprint, with its rule and path so a
+/// The baseline of a report's findings: every finding's fingerprint, with its rule and path so a
 /// reviewer can see what was accepted. Sorted, so regenerating it gives a small diff.
-pub fn render(report: &Report) -> String {
-    let mut findings: Vec<Entry> = report
-        .findings
+pub fn render(findings: &[Finding]) -> String {
+    let mut findings: Vec<Entry> = findings
         .iter()
         .map(|f| Entry {
             fingerprint: f.fingerprint.clone(),

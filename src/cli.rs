@@ -602,6 +602,7 @@ fn drift(args: DriftArgs) -> ExitCode {
         for path in &args.merge {
             // A FIFO or device is refused, not waited on.
             let parsed = crate::source::fsio::read_text(path, crate::baseline::MAX_BASELINE_BYTES)
+                .map_err(|e| e.to_string())
                 .and_then(|text| {
                     serde_json::from_str::<DriftReport>(&text).map_err(|e| e.to_string())
                 });
@@ -670,7 +671,7 @@ impl RuleFilter {
         select: &[String],
         ignore: &[String],
         min_severity: Option<SeverityArg>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, UnknownSelector> {
         let clean = |selectors: &[String]| -> Vec<String> {
             selectors
                 .iter()
@@ -688,11 +689,7 @@ impl RuleFilter {
                 .iter()
                 .any(|meta| matches_rule(selector, meta.id))
             {
-                return Err(format!(
-                    "no rule is `{}` or starts with `{}-` (see `tollgate rules`)",
-                    escape(selector),
-                    escape(selector.trim_end_matches(['-', '*']))
-                ));
+                return Err(UnknownSelector(selector.clone()));
             }
         }
         Ok(filter)
@@ -704,6 +701,16 @@ impl RuleFilter {
             && self.min_severity.is_none_or(|min| severity >= min)
     }
 }
+
+/// A `--select`/`--ignore` selector that names no rule: a typo is an error, not a silently
+/// empty report.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no rule is `{}` or starts with `{}-` (see `tollgate rules`)",
+    escape(.0),
+    escape(.0.trim_end_matches(['-', '*']))
+)]
+struct UnknownSelector(String);
 
 /// A selector is a rule id, or a prefix of ids ending at a `-` (`iam`, `iam-`, `iam-*`,
 /// `deploy-path`), as ruff takes `E` or `E4`; `all` is every rule.
@@ -728,14 +735,26 @@ fn say(subject: &str, message: &str) {
     );
 }
 
+/// Why an `--also` value is not `FORMAT=FILE`.
+#[derive(Debug, thiserror::Error)]
+enum AlsoError {
+    #[error("expected FORMAT=FILE, e.g. sarif=tollgate.sarif")]
+    NoEquals,
+    /// clap's own words for a format it does not know.
+    #[error("{0}")]
+    Format(String),
+    #[error("the file after `=` is empty")]
+    NoFile,
+}
+
 /// `FORMAT=FILE` for `--also`.
-fn parse_also(text: &str) -> Result<(Format, PathBuf), String> {
+fn parse_also(text: &str) -> Result<(Format, PathBuf), AlsoError> {
     let Some((format, path)) = text.split_once('=') else {
-        return Err("expected FORMAT=FILE, e.g. sarif=tollgate.sarif".into());
+        return Err(AlsoError::NoEquals);
     };
-    let format = Format::from_str(format, true)?;
+    let format = Format::from_str(format, true).map_err(AlsoError::Format)?;
     if path.is_empty() {
-        return Err("the file after `=` is empty".into());
+        return Err(AlsoError::NoFile);
     }
     Ok((format, PathBuf::from(path)))
 }
@@ -763,15 +782,17 @@ fn write_baseline(args: BaselineArgs) -> ExitCode {
     for error in &report.errors {
         say(&error.path, &error.message);
     }
-    let written = emit(&crate::baseline::render(&report), args.output.as_deref());
+    let written = emit(
+        &crate::baseline::render(&report.findings),
+        args.output.as_deref(),
+    );
     if written != ExitCode::SUCCESS {
         return written;
     }
     if args.output.is_some() {
         eprintln!(
-            "tollgate: baseline of {} finding{} written",
-            report.findings.len(),
-            if report.findings.len() == 1 { "" } else { "s" }
+            "tollgate: baseline of {} written",
+            crate::util::words::counted(report.findings.len(), "finding")
         );
     }
     if report.errors.is_empty() {

@@ -13,6 +13,7 @@ use crate::finding::{self, Draft, Finding, Related, Severity};
 use crate::model::iam::Policy;
 use crate::model::repo::{Digested, Keep, RepoContext};
 use crate::model::terraform::Tree;
+use crate::model::vault;
 use crate::model::{Action, Workflow};
 use crate::rules::{self, Cx, RuleMeta};
 use crate::source::discover::{self, Candidate};
@@ -48,7 +49,7 @@ pub struct CheckOptions {
 /// Whether a folder is a repository of its own: it holds a config file or is a git checkout
 /// (as [`discover::context_root`] has it).
 fn is_repository(dir: &Path) -> bool {
-    dir.join(".git").exists() || config::held_by(dir).is_some()
+    dir.join(".git").exists() || discover::held_by(dir).is_some()
 }
 
 /// One run per repository: each file is judged with the config, and in the context, of the
@@ -224,7 +225,11 @@ pub fn load_config(options: &CheckOptions, root: &Path) -> (Config, Vec<FileErro
                 };
                 return (Config::default(), vec![error]);
             }
-            config::load(&path, &discover::display_path(root, &path))
+            config::load(
+                &path,
+                &discover::display_path(root, &path),
+                rules::is_rule_id,
+            )
         }
         None => (Config::default(), Vec::new()),
     }
@@ -497,7 +502,10 @@ fn load_declarations(
         );
     let mut checked = checked;
     errors.append(&mut checked.errors);
-    let mut repo = RepoContext::build(digested);
+    let mut repo = RepoContext::build(
+        digested,
+        Box::new(|candidate| discover::load(candidate).ok().flatten()),
+    );
     repo.terraform = Some(terraform);
     (repo, checked)
 }
@@ -589,12 +597,12 @@ fn check_repository(options: &CheckOptions) -> Report {
     let baseline = match &options.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(baseline) => Some(baseline),
-            Err(message) => {
+            Err(error) => {
                 errors.push(FileError {
                     path: path.to_string_lossy().into_owned(),
                     line: None,
                     column: None,
-                    message,
+                    message: error.to_string(),
                 });
                 None
             }
@@ -707,24 +715,45 @@ mod policy_change {
 
     use super::{CheckOptions, resolve};
     use crate::baseline::{Baseline, MAX_BASELINE_BYTES};
-    use crate::config::{self, CONFIG_NAMES, Config, MAX_CONFIG_BYTES};
+    use crate::config::{self, Config, MAX_CONFIG_BYTES};
     use crate::finding::Finding;
     use crate::model::repo::RepoContext;
     use crate::rules::meta::policy_weakened::{self, PolicyVersion};
+    use crate::source::discover::CONFIG_NAMES;
     use crate::source::{FileError, FileKind, SourceFile, discover, fsio, yaml};
 
-    fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    /// Why git could not answer; `Display` is the wording users see.
+    #[derive(Debug, thiserror::Error)]
+    enum GitError {
+        #[error("cannot run git: {0}")]
+        NotRun(std::io::Error),
+        /// git ran and refused; its standard error, trimmed (empty when it said nothing).
+        #[error("{0}")]
+        Refused(String),
+        #[error("{relative} at {base} is {size} bytes, more than tollgate reads")]
+        TooBig {
+            relative: String,
+            base: String,
+            size: u64,
+        },
+        #[error("{relative} at {base} is not valid UTF-8")]
+        NotUtf8 { relative: String, base: String },
+    }
+
+    fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
         let output = Command::new("git")
             .arg("-C")
             .arg(dir)
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(GitError::NotRun)?;
         if output.status.success() {
             Ok(output.stdout)
         } else {
-            Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
+            Err(GitError::Refused(
+                String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            ))
         }
     }
 
@@ -734,7 +763,7 @@ mod policy_change {
         base: &str,
         relative: &str,
         max: u64,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, GitError> {
         let object = format!("{base}:{relative}");
         if git(top, &["cat-file", "-e", &object]).is_err() {
             return Ok(None);
@@ -745,14 +774,19 @@ mod policy_change {
             .parse()
             .unwrap_or(u64::MAX);
         if size > max {
-            return Err(format!(
-                "{relative} at {base} is {size} bytes, more than tollgate reads"
-            ));
+            return Err(GitError::TooBig {
+                relative: relative.into(),
+                base: base.into(),
+                size,
+            });
         }
         let bytes = git(top, &["cat-file", "blob", &object])?;
         String::from_utf8(bytes)
             .map(Some)
-            .map_err(|_| format!("{relative} at {base} is not valid UTF-8"))
+            .map_err(|_| GitError::NotUtf8 {
+                relative: relative.into(),
+                base: base.into(),
+            })
     }
 
     /// A path inside the work tree, relative to its top, `/`-separated.
@@ -807,10 +841,9 @@ mod policy_change {
                 &format!("{base}^{{commit}}"),
             ],
         ) {
-            let why = if e.is_empty() {
-                "no such revision".to_string()
-            } else {
-                e
+            let why = match e {
+                GitError::Refused(said) if said.is_empty() => "no such revision".to_string(),
+                other => other.to_string(),
             };
             errors.push(error(".", format!("--base {base}: {why}")));
             return (findings, sources, errors);
@@ -834,15 +867,17 @@ mod policy_change {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    errors.push(error(&name, e));
+                    errors.push(error(&name, e.to_string()));
                     return (findings, sources, errors);
                 }
             }
         }
         let (base_config, _) = match &base_config_text {
-            Some(text) => {
-                config::parse(text, base_config_name.as_deref().unwrap_or("tollgate.yml"))
-            }
+            Some(text) => config::parse(
+                text,
+                base_config_name.as_deref().unwrap_or("tollgate.yml"),
+                crate::rules::is_rule_id,
+            ),
             None => (Config::default(), Vec::new()),
         };
         // The rule's own switch and severity are the base's: the change cannot turn it off.
@@ -904,7 +939,7 @@ mod policy_change {
                     Ok(Some(old)) => Baseline::parse(&old).unwrap_or_default(),
                     Ok(None) => Baseline::default(),
                     Err(e) => {
-                        errors.push(error(&name, e));
+                        errors.push(error(&name, e.to_string()));
                         return (findings, sources, errors);
                     }
                 },
@@ -930,6 +965,24 @@ mod policy_change {
             }
         }
         (findings, sources, errors)
+    }
+}
+
+/// The typed views of one document, each read from the tree the first time a rule's hook
+/// needs it and then shared by every rule: the typed hooks of [`rules::Rule`] are fed from here.
+#[derive(Default)]
+struct Views<'a> {
+    vault_policy: OnceCell<Vec<vault::PathRule<'a>>>,
+    vault_roles: OnceCell<Vec<vault::JwtRole<'a>>>,
+}
+
+impl<'a> Views<'a> {
+    fn vault_policy(&self, file: &'a SourceFile) -> &[vault::PathRule<'a>] {
+        self.vault_policy.get_or_init(|| vault::path_rules(file))
+    }
+
+    fn vault_roles(&self, file: &'a SourceFile) -> &[vault::JwtRole<'a>] {
+        self.vault_roles.get_or_init(|| vault::jwt_roles(file))
     }
 }
 
@@ -984,8 +1037,15 @@ fn check_file_with<'a, 'r: 'a>(
             }
         }
         kind => {
+            let views = Views::default();
             for rule in rules {
                 rule.check_document(&mut cx, file);
+                for stanza in views.vault_policy(file) {
+                    rule.check_vault_policy(&mut cx, stanza);
+                }
+                for role in views.vault_roles(file) {
+                    rule.check_vault_role(&mut cx, role);
+                }
             }
             if matches!(
                 kind,

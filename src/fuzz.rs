@@ -96,7 +96,7 @@ pub fn check_target(data: &[u8]) {
     if name == "tollgate.yml"
         && let Some(text) = text(content)
     {
-        let _ = config::parse(text, name);
+        let _ = config::parse(text, name, crate::rules::is_rule_id);
     }
     let Ok(Some(file)) = discover::parse(&candidate, content.to_vec()) else {
         return;

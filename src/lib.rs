@@ -21,3 +21,4 @@ pub mod paths;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod util;

@@ -202,7 +202,7 @@ fn no_output_format_shows_a_secret() {
     }
     assert_no_leak(
         "the baseline",
-        &tollgate::baseline::render(&report),
+        &tollgate::baseline::render(&report.findings),
         &probes,
     );
 }
@@ -244,7 +244,7 @@ fn baseline_hides_known_findings_even_after_lines_move() {
     let before = check(&root);
     assert!(secrets(&before).len() > 20);
     let baseline_path = temp.path().join("baseline.json");
-    std::fs::write(&baseline_path, tollgate::baseline::render(&before)).unwrap();
+    std::fs::write(&baseline_path, tollgate::baseline::render(&before.findings)).unwrap();
     let with_baseline = |root: &Path| {
         engine::check(&CheckOptions {
             paths: vec![root.to_path_buf()],

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::finding::Severity;
-use crate::rules;
+use crate::source::discover::held_by;
 use crate::source::{FileError, FileKind, Node, SourceFile, yaml};
+use crate::util::duration;
 
 /// The commented starter policy `tollgate init` writes; `@ENVIRONMENTS@` is where
 /// [`starter`] puts the environments it declares.
@@ -43,9 +44,6 @@ min_wait_timer: 0                 # minutes
     }
     TEMPLATE.replace("@ENVIRONMENTS@\n", &block)
 }
-
-/// Names the config file may have, in the order they are looked for.
-pub const CONFIG_NAMES: [&str; 3] = ["tollgate.yml", "tollgate.yaml", ".github/tollgate.yml"];
 
 const TOP_LEVEL_KEYS: [&str; 8] = [
     "rules",
@@ -237,20 +235,9 @@ impl Config {
     }
 }
 
-/// Finds the config: `--config` when given, else the first of [`CONFIG_NAMES`] in the scanned
+/// Finds the config: `--config` when given, else the first of
+/// [`CONFIG_NAMES`](crate::source::discover::CONFIG_NAMES) in the scanned
 /// folder, else in the scan root.
-/// The config file a folder holds, if any. A folder inside `.github` holds none: a workflow
-/// may be called `tollgate.yml`.
-pub fn held_by(dir: &Path) -> Option<PathBuf> {
-    if dir.components().any(|c| c.as_os_str() == ".github") {
-        return None;
-    }
-    CONFIG_NAMES
-        .iter()
-        .map(|name| dir.join(name))
-        .find(|path| path.is_file())
-}
-
 pub fn locate(explicit: Option<&Path>, inputs: &[PathBuf], root: &Path) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_path_buf());
@@ -271,8 +258,12 @@ pub fn locate(explicit: Option<&Path>, inputs: &[PathBuf], root: &Path) -> Optio
 /// memory (a 10 MB list of globs took 3 GB).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
+/// Whether a text is the id of a rule, as the registry knows it. The registry sits above
+/// config in the layers, so whoever reads a config passes this in.
+pub type IsRuleId = fn(&str) -> bool;
+
 /// Reads and validates a config file. Every problem is returned; what could be read is kept.
-pub fn load(path: &Path, display: &str) -> (Config, Vec<FileError>) {
+pub fn load(path: &Path, display: &str, is_rule: IsRuleId) -> (Config, Vec<FileError>) {
     // Capped, and a FIFO or device is refused without being read: a config is written by hand.
     let text = match crate::source::fsio::read_text(path, MAX_CONFIG_BYTES) {
         Ok(text) => text,
@@ -288,10 +279,10 @@ pub fn load(path: &Path, display: &str) -> (Config, Vec<FileError>) {
             );
         }
     };
-    parse(&text, display)
+    parse(&text, display, is_rule)
 }
 
-pub fn parse(text: &str, display: &str) -> (Config, Vec<FileError>) {
+pub fn parse(text: &str, display: &str, is_rule: IsRuleId) -> (Config, Vec<FileError>) {
     let mut config = Config {
         source: Some(display.into()),
         ..Config::default()
@@ -342,8 +333,8 @@ pub fn parse(text: &str, display: &str) -> (Config, Vec<FileError>) {
         };
         let value = &entry.value;
         match key {
-            "rules" => read_rules(value, &mut config, &mut problems),
-            "max_credential_ttl" => match value.as_str().and_then(parse_duration) {
+            "rules" => read_rules(value, is_rule, &mut config, &mut problems),
+            "max_credential_ttl" => match value.as_str().and_then(duration::seconds) {
                 Some(seconds) => {
                     config.max_credential_ttl = seconds;
                     config.max_credential_ttl_text = value.as_str().unwrap_or_default().into();
@@ -445,7 +436,7 @@ fn glob_set(patterns: Vec<(String, &Node)>, problems: &mut Problems) -> GlobSet 
     builder.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
-fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
+fn read_rules(node: &Node, is_rule: IsRuleId, config: &mut Config, problems: &mut Problems) {
     // `rules:` with only comments under it is an empty setting, not a mistake.
     if node.as_str() == Some("") {
         return;
@@ -458,7 +449,7 @@ fn read_rules(node: &Node, config: &mut Config, problems: &mut Problems) {
         let Some(id) = entry.key.as_str() else {
             continue;
         };
-        if rules::find(id).is_none() {
+        if !is_rule(id) {
             problems.at(
                 &entry.key,
                 &format!("unknown rule `{id}` (see `tollgate rules`)"),
@@ -634,7 +625,7 @@ fn read_break_glass(node: &Node, config: &mut Config, problems: &mut Problems) {
             })
             .unwrap_or_default();
         let max_ttl = match item.get("max_ttl") {
-            Some(ttl) => match ttl.as_str().and_then(parse_duration) {
+            Some(ttl) => match ttl.as_str().and_then(duration::seconds) {
                 Some(seconds) => Some(seconds),
                 None => {
                     problems.at(ttl, "max_ttl must be a duration such as `1h`");
@@ -662,60 +653,39 @@ fn read_break_glass(node: &Node, config: &mut Config, problems: &mut Problems) {
     }
 }
 
-/// `1h`, `30m`, `900s`, `1h30m`, `3600` (seconds), `12h` → seconds.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(seconds);
-    }
-    let mut total: u64 = 0;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return None,
-        };
-        let value: u64 = number.parse().ok()?;
-        total = total.checked_add(value.checked_mul(unit)?)?;
-        number.clear();
-    }
-    if !number.is_empty() {
-        return None;
-    }
-    Some(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The registry is not config's to read: these tests know no rule.
+    fn no_rule(_: &str) -> bool {
+        false
+    }
+
     #[test]
     fn the_starter_template_is_valid() {
-        let (config, errors) = parse(&starter(&[]), "tollgate.yml");
+        let (config, errors) = parse(&starter(&[]), "tollgate.yml", no_rule);
         assert!(errors.is_empty(), "{errors:?}");
         assert!(config.declared_environments().next().is_none());
-        let (config, errors) = parse(&starter(&["prod: \"eu\"".into()]), "tollgate.yml");
+        let (config, errors) = parse(&starter(&["prod: \"eu\"".into()]), "tollgate.yml", no_rule);
         assert!(errors.is_empty(), "{errors:?}");
         assert!(config.requirement_for("prod: \"eu\"").is_some());
         assert_eq!(config.max_credential_ttl, 3600);
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1h"), Some(3600));
-        assert_eq!(parse_duration("1h30m"), Some(5400));
-        assert_eq!(parse_duration("900"), Some(900));
-        assert_eq!(parse_duration("12x"), None);
+    fn durations_are_read_as_go_reads_them() {
+        for (text, seconds) in [("1h", 3600), ("1h30m", 5400), ("900", 900), ("1.5h", 5400)] {
+            let (config, errors) = parse(
+                &format!("max_credential_ttl: {text}\n"),
+                "tollgate.yml",
+                no_rule,
+            );
+            assert!(errors.is_empty(), "{text}: {errors:?}");
+            assert_eq!(config.max_credential_ttl, seconds, "{text}");
+        }
+        let (_, errors) = parse("max_credential_ttl: 12x\n", "tollgate.yml", no_rule);
+        assert_eq!(errors.len(), 1);
     }
 
     #[test]
@@ -741,6 +711,7 @@ mod tests {
         let (config, errors) = parse(
             "environments:\n  production:\n    required_reviewers: [platform]\n    deployment_branches: [main]\n  \"prod-*\":\n    min_reviewers: 2\n",
             "tollgate.yml",
+            no_rule,
         );
         assert!(errors.is_empty(), "{errors:?}");
         let production = config.requirement_for("production").unwrap();
@@ -755,6 +726,7 @@ mod tests {
         let (_, errors) = parse(
             "environments:\n  production:\n    reviewers: 1\n",
             "tollgate.yml",
+            no_rule,
         );
         assert_eq!(errors[0].line, Some(3));
     }
@@ -764,6 +736,7 @@ mod tests {
         let (_, errors) = parse(
             "rules:\n  no-such-rule: false\nmax_credential_ttl: forever\nbogus: 1\n",
             "tollgate.yml",
+            no_rule,
         );
         let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![Some(2), Some(3), Some(4)]);

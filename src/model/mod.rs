@@ -3,7 +3,6 @@
 
 pub mod contexts;
 pub mod deploy;
-pub mod duration;
 pub mod environment;
 pub mod events;
 pub mod expr;

@@ -11,7 +11,7 @@ use super::iam::{self, Policy};
 use super::principals::{self, ModuleView};
 use super::roles;
 use super::terraform::Tree;
-use crate::source::discover::{self, Candidate};
+use crate::source::discover::Candidate;
 use crate::source::{FileKind, SourceFile};
 
 /// A declaration document: held in memory, or only found and read again when a rule asks
@@ -20,6 +20,10 @@ struct Declaration {
     candidate: Candidate,
     file: OnceLock<Option<SourceFile>>,
 }
+
+/// Reads a declaration document again: the engine's file loading, handed to the model so the
+/// model itself does no IO. `None` when the file cannot be read or parsed any more.
+pub type Loader = Box<dyn Fn(&Candidate) -> Option<SourceFile> + Send + Sync>;
 
 #[derive(Default)]
 pub struct RepoContext {
@@ -35,6 +39,8 @@ pub struct RepoContext {
     /// Terraform module directory → its files that hold policies or identities, and their
     /// principals, read on the first rule's request (see [`RepoContext::module_principals`]).
     modules: HashMap<String, (Vec<String>, OnceLock<ModuleView>)>,
+    /// How a declaration not kept in memory is read again; without one, it cannot be.
+    loader: Option<Loader>,
 }
 
 /// Which declaration documents the context holds in memory ([`Digested::held_under`]).
@@ -163,8 +169,12 @@ fn could_name(pattern: &str, name: &str) -> bool {
 }
 
 impl RepoContext {
-    pub fn build(digested: Vec<Digested>) -> Self {
-        let mut context = Self::default();
+    /// The context of these digested documents; `loader` reads again the ones not held.
+    pub fn build(digested: Vec<Digested>, loader: Loader) -> Self {
+        let mut context = Self {
+            loader: Some(loader),
+            ..Self::default()
+        };
         for entry in digested {
             context.environments.extend(entry.environments);
             for name in entry.role_names {
@@ -216,7 +226,7 @@ impl RepoContext {
         declaration
             .file
             .get_or_init(|| {
-                let mut file = discover::load(&declaration.candidate).ok().flatten()?;
+                let mut file = (self.loader.as_ref()?)(&declaration.candidate)?;
                 if let Some(tree) = &self.terraform {
                     tree.resolve(&mut file);
                 }

@@ -109,6 +109,28 @@ pub fn path_rules(file: &SourceFile) -> Vec<PathRule<'_>> {
     out
 }
 
+/// One Vault JWT/OIDC auth role: a `vault_jwt_auth_backend_role` resource.
+#[derive(Clone, Debug)]
+pub struct JwtRole<'a> {
+    /// The resource's name (its label in Terraform).
+    pub name: &'a str,
+    pub body: &'a Node,
+    /// Route of the resource body.
+    pub route: Route,
+}
+
+/// Every JWT/OIDC auth role a document declares. Read from any document's `resource`
+/// mapping, as Terraform's JSON syntax holds one too.
+pub fn jwt_roles(file: &SourceFile) -> Vec<JwtRole<'_>> {
+    let Some(root) = &file.root else {
+        return Vec::new();
+    };
+    resources(root, "vault_jwt_auth_backend_role")
+        .into_iter()
+        .map(|(name, body, route)| JwtRole { name, body, route })
+        .collect()
+}
+
 /// The instances of one Terraform resource type: `(name, body, route)`.
 pub fn resources<'a>(root: &'a Node, kind: &str) -> Vec<(&'a str, &'a Node, Route)> {
     let Some(instances) = root.get("resource").and_then(|r| r.get(kind)) else {
@@ -136,7 +158,7 @@ pub fn attr<'a>(body: &'a Node, route: &Route, key: &str) -> Option<Value<'a>> {
 pub fn declared_mount_max_ttl(root: &Node) -> Option<u64> {
     let parse = |node: Option<&Node>| {
         node.and_then(Node::as_str)
-            .and_then(crate::model::duration::seconds)
+            .and_then(crate::util::duration::seconds)
     };
     let mut found: Option<u64> = None;
     let mut note = |seconds: Option<u64>| {

@@ -9,6 +9,7 @@ use crate::engine::Report;
 use crate::escape::visible;
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
+use crate::util::words::counted;
 
 /// Longest stretch of source shown for one finding.
 const MAX_FRAME_LINES: usize = 12;
@@ -306,13 +307,10 @@ pub fn render(report: &Report, color: bool) -> String {
         String::new()
     };
     out.push_str(&format!(
-        "{} finding{}{breakdown}{hidden} in {} file{} scanned; {} file error{}\n",
-        report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" },
-        report.files_scanned,
-        if report.files_scanned == 1 { "" } else { "s" },
-        report.errors.len(),
-        if report.errors.len() == 1 { "" } else { "s" },
+        "{}{breakdown}{hidden} in {} scanned; {}\n",
+        counted(report.findings.len(), "finding"),
+        counted(report.files_scanned, "file"),
+        counted(report.errors.len(), "file error"),
     ));
     out.push_str(&tally(report));
     out

@@ -15,6 +15,7 @@ pub mod workflow;
 use crate::config::Config;
 use crate::finding::{Draft, Location, Severity};
 use crate::model::iam::Policy;
+use crate::model::vault as vault_model;
 use crate::model::{Action, Job, Step, Workflow};
 use crate::source::SourceFile;
 
@@ -120,7 +121,7 @@ pub trait Rule: Sync + Send {
     }
 
     /// A parsed document of a kind with no typed view yet (IAM JSON, CloudFormation,
-    /// Terraform, Vault policy, settings): the rule reads `file.root` and `file.kind`.
+    /// Terraform, settings): the rule reads `file.root` and `file.kind`.
     fn check_document(&self, _cx: &mut Cx, _file: &SourceFile) {}
 
     /// The IAM policies of an IAM JSON, CloudFormation or Terraform file (identity, trust,
@@ -137,6 +138,13 @@ pub trait Rule: Sync + Send {
         _requirement: &crate::config::EnvironmentRequirement,
     ) {
     }
+
+    /// Each `path "…" { … }` stanza of a Vault policy: a policy file, or the `policy` of a
+    /// Terraform `vault_policy` resource.
+    fn check_vault_policy(&self, _cx: &mut Cx, _stanza: &vault_model::PathRule) {}
+
+    /// Each Vault JWT/OIDC auth role (`vault_jwt_auth_backend_role`) a document declares.
+    fn check_vault_role(&self, _cx: &mut Cx, _role: &vault_model::JwtRole) {}
 }
 
 /// Every rule, in id order. Adding a rule is one line here.
@@ -153,25 +161,25 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &environment::environment_unprotected::EnvironmentUnprotected,
         &workflow::excessive_permissions::ExcessivePermissions,
         &workflow::github_env_injection::GithubEnvInjection,
+        &secrets::hardcoded_secret::HardcodedSecret,
         &iam::iam_oidc_trust_unbounded::IamOidcTrustUnbounded,
         &iam::iam_privilege_escalation::IamPrivilegeEscalation,
         &iam::iam_trust_any_principal::IamTrustAnyPrincipal,
         &iam::iam_unknown_action::IamUnknownAction,
         &iam::iam_wildcard_action::IamWildcardAction,
         &iam::iam_wildcard_resource::IamWildcardResource,
-        &secrets::hardcoded_secret::HardcodedSecret,
         &workflow::insecure_commands::InsecureCommands,
         &workflow::long_ttl::LongTtl,
         &workflow::secrets_exposed::SecretsExposed,
         &workflow::secrets_outside_environment::SecretsOutsideEnvironment,
         &workflow::self_hosted_runner::SelfHostedRunner,
-        &workflow::standing_credentials::StandingCredentials,
         &environment::self_review_allowed::SelfReviewAllowed,
         &workflow::spoofable_bot_condition::SpoofableBotCondition,
+        &workflow::standing_credentials::StandingCredentials,
         &workflow::template_injection::TemplateInjection,
-        &workflow::unprotected_deploy::UnprotectedDeploy,
         &workflow::unpinned_action::UnpinnedAction,
         &workflow::unpinned_image::UnpinnedImage,
+        &workflow::unprotected_deploy::UnprotectedDeploy,
         &vault::vault_jwt_unbounded::VaultJwtUnbounded,
         &vault::vault_overbroad_policy::VaultOverbroadPolicy,
     ]
@@ -190,6 +198,11 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
     all_meta().into_iter().find(|meta| meta.id == id)
 }
 
+/// Whether `id` names a rule: what config validation is given to check `rules:` entries.
+pub fn is_rule_id(id: &str) -> bool {
+    find(id).is_some()
+}
+
 /// The sections every rule's docs must have, in order.
 pub const DOC_SECTIONS: [&str; 5] = [
     "## What it does",
@@ -204,12 +217,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_kebab_case_and_sorted() {
+    fn the_registry_is_in_id_order_as_written() {
+        let ids: Vec<&str> = registry().iter().map(|rule| rule.meta().id).collect();
+        // Each id strictly after the one before it: in order, and no id twice.
+        for pair in ids.windows(2) {
+            assert!(
+                pair[0] < pair[1],
+                "`{}` is listed before `{}`",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_kebab_case() {
         let ids: Vec<&str> = all_meta().iter().map(|m| m.id).collect();
-        let mut sorted = ids.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(ids, sorted);
+        let mut unique = ids.clone();
+        unique.dedup();
+        assert_eq!(ids, unique, "all_meta lists an id twice");
         for id in ids {
             assert!(
                 id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),

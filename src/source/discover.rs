@@ -45,6 +45,21 @@ pub fn scan_root(inputs: &[PathBuf]) -> PathBuf {
     cwd
 }
 
+/// Names the config file may have, in the order they are looked for.
+pub const CONFIG_NAMES: [&str; 3] = ["tollgate.yml", "tollgate.yaml", ".github/tollgate.yml"];
+
+/// The config file a folder holds, if any. A folder inside `.github` holds none: a workflow
+/// may be called `tollgate.yml`.
+pub fn held_by(dir: &Path) -> Option<PathBuf> {
+    if dir.components().any(|c| c.as_os_str() == ".github") {
+        return None;
+    }
+    CONFIG_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+}
+
 /// The folder a changed-files run reads its repository context from: the nearest folder, from
 /// the first input upwards, that holds a `tollgate.yml` (in any of its accepted places) or is a
 /// git repository. `None` outside any repository: then only the given files are read.
@@ -58,7 +73,7 @@ pub fn context_root(inputs: &[PathBuf]) -> Option<PathBuf> {
     };
     start
         .ancestors()
-        .find(|dir| dir.join(".git").exists() || crate::config::held_by(dir).is_some())
+        .find(|dir| dir.join(".git").exists() || held_by(dir).is_some())
         .map(Path::to_path_buf)
 }
 
@@ -253,6 +268,17 @@ struct Walk<'a> {
     seen: std::collections::HashSet<PathBuf>,
 }
 
+/// Why a symbolic link is not followed; `Display` is the wording users see.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("symbolic link to a path outside the scan root; not followed")]
+    OutsideRoot,
+    #[error("symbolic link loop; not followed")]
+    Loop,
+    #[error("broken symbolic link (its target does not exist)")]
+    Broken,
+}
+
 impl Walk<'_> {
     fn error(&mut self, path: &Path, message: impl Into<String>) {
         self.errors.push(FileError {
@@ -269,14 +295,12 @@ impl Walk<'_> {
 
     /// Where a symlink leads, when that is inside the scan root; else the reason it is not
     /// followed.
-    fn resolve_link(&self, link: &Path) -> Result<PathBuf, String> {
+    fn resolve_link(&self, link: &Path) -> Result<PathBuf, LinkError> {
         match std::fs::canonicalize(link) {
             Ok(target) if target.starts_with(&self.real_root) => Ok(target),
-            Ok(_) => Err("symbolic link to a path outside the scan root; not followed".into()),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                Err("symbolic link loop; not followed".into())
-            }
-            Err(_) => Err("broken symbolic link (its target does not exist)".into()),
+            Ok(_) => Err(LinkError::OutsideRoot),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(LinkError::Loop),
+            Err(_) => Err(LinkError::Broken),
         }
     }
 
@@ -298,10 +322,10 @@ impl Walk<'_> {
                 Ok(target) => match std::fs::metadata(&target) {
                     Ok(m) => (target, m.file_type()),
                     Err(e) => {
-                        return self.error(input, format!("cannot read: {}", fsio::io_reason(&e)));
+                        return self.error(input, fsio::ReadError::from(e).to_string());
                     }
                 },
-                Err(message) => return self.error(input, message),
+                Err(e) => return self.error(input, e.to_string()),
             }
         } else {
             (input.to_path_buf(), metadata.file_type())
@@ -354,10 +378,10 @@ impl Walk<'_> {
                         });
                     }
                 }
-                Err(message) => {
+                Err(e) => {
                     let is_dir_link = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
                     if is_dir_link || self.wants(path) {
-                        self.error(path, message);
+                        self.error(path, e.to_string());
                     }
                 }
             }
@@ -571,7 +595,7 @@ pub fn load_with(candidate: &Candidate, all_text: bool) -> Loaded {
     }
     let metadata = match std::fs::metadata(&candidate.fs_path) {
         Ok(metadata) => metadata,
-        Err(e) => return Loaded::error(error(format!("cannot read: {}", fsio::io_reason(&e)))),
+        Err(e) => return Loaded::error(error(fsio::ReadError::from(e).to_string())),
     };
     if metadata.len() > MAX_FILE_BYTES {
         if !document && !candidate.explicit {
@@ -588,7 +612,7 @@ pub fn load_with(candidate: &Candidate, all_text: bool) -> Loaded {
     // device after the walk is refused, not waited on.
     let bytes = match fsio::read_regular(&candidate.fs_path, MAX_FILE_BYTES) {
         Ok(bytes) => bytes,
-        Err(message) => return Loaded::error(error(message)),
+        Err(e) => return Loaded::error(error(e.to_string())),
     };
     parse_with(candidate, bytes, all_text)
 }

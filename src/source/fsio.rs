@@ -40,30 +40,54 @@ pub fn io_reason(error: &std::io::Error) -> String {
     }
 }
 
+/// Why a file could not be read; `Display` is the wording users see.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Opening or reading failed; the reason in words ([`io_reason`]).
+    #[error("cannot read: {0}")]
+    Io(String),
+    /// A folder, FIFO, socket or device: refused without being read.
+    #[error("is {0}, not a regular file; not read")]
+    NotRegular(&'static str),
+    /// Bigger than the cap for this kind of file.
+    #[error("{}", too_big(*.len, *.max))]
+    TooBig { len: u64, max: u64 },
+    /// Not UTF-8, first bad byte at `offset`.
+    #[error("not valid UTF-8 (first bad byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(io_reason(&error))
+    }
+}
+
 /// The bytes of a regular file of at most `max` bytes. A FIFO, socket or device is refused
 /// without being read (nor waited on); a bigger file is refused by its size.
-pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    let metadata = file
-        .metadata()
-        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+        .open(path)?;
+    let metadata = file.metadata()?;
     if let Some(kind) = special_kind(metadata.file_type()) {
-        return Err(format!("is {kind}, not a regular file; not read"));
+        return Err(ReadError::NotRegular(kind));
     }
     if metadata.len() > max {
-        return Err(too_big(metadata.len(), max));
+        return Err(ReadError::TooBig {
+            len: metadata.len(),
+            max,
+        });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     // The file may grow between the size check and the read: never read past the cap.
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    file.take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
-        return Err(too_big(bytes.len() as u64, max));
+        return Err(ReadError::TooBig {
+            len: bytes.len() as u64,
+            max,
+        });
     }
     Ok(bytes)
 }
@@ -82,13 +106,10 @@ fn too_big(len: u64, max: u64) -> String {
 }
 
 /// [`read_regular`] as UTF-8 text.
-pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
+pub fn read_text(path: &Path, max: u64) -> Result<String, ReadError> {
     let bytes = read_regular(path, max)?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (first bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
     })
 }
 

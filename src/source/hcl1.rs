@@ -553,7 +553,7 @@ pub fn validate_vault_policy(root: &Node) -> Result<(), ParseError> {
         let ttl = |key: &str| {
             path.value
                 .get(key)
-                .map(|n| (n, n.as_str().and_then(crate::config::parse_duration)))
+                .map(|n| (n, n.as_str().and_then(crate::util::duration::seconds)))
         };
         if let (Some((_, Some(min))), Some((max_node, Some(max)))) =
             (ttl("min_wrapping_ttl"), ttl("max_wrapping_ttl"))

@@ -8,9 +8,9 @@ use crate::finding::{Location, Severity};
 use crate::model::Step;
 use crate::model::iam::{self, Policy, Statement};
 use crate::model::roles::{self, role_name_of};
-use crate::rules::workflow::long_ttl::human;
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
 use crate::source::{FileKind, Route, SourceFile};
+use crate::util::duration::human;
 
 pub struct BreakGlassRole;
 

@@ -2,7 +2,7 @@
 
 use crate::finding::{Location, Severity};
 use crate::model::terraform::value;
-use crate::model::vault;
+use crate::model::vault::JwtRole;
 use crate::rules::iam::iam_oidc_trust_unbounded::judge_sub;
 use crate::rules::{Cx, Rule, RuleMeta};
 use crate::source::{Node, SourceFile};
@@ -100,88 +100,84 @@ impl Rule for VaultJwtUnbounded {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
-        let Some(root) = &file.root else {
+    fn check_vault_role(&self, cx: &mut Cx, role: &JwtRole) {
+        let JwtRole { name, body, route } = role;
+        if body.get_str("role_type") == Some("oidc") || !is_github_role(cx.file, body) {
             return;
-        };
-        for (name, body, route) in vault::resources(root, "vault_jwt_auth_backend_role") {
-            if body.get_str("role_type") == Some("oidc") || !is_github_role(file, body) {
-                continue;
-            }
-            let claims = body.get("bound_claims");
-            let glob = body.get_str("bound_claims_type") == Some("glob");
-            let bound_subject = body.get_str("bound_subject").filter(|s| !s.is_empty());
-            let binding: Vec<(&str, &Node)> = claims
-                .map(|c| {
+        }
+        let claims = body.get("bound_claims");
+        let glob = body.get_str("bound_claims_type") == Some("glob");
+        let bound_subject = body.get_str("bound_subject").filter(|s| !s.is_empty());
+        let binding: Vec<(&str, &Node)> = claims
+            .map(|c| {
+                c.entries()
+                    .filter(|(k, _)| BINDING_CLAIMS.contains(k))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // `bound_claims` the evaluator could not resolve (a `for_each` role's claims) is
+        // unknown, not absent: say so, never "no bound claims".
+        if bound_subject.is_none()
+            && let Some(text) = claims
+                .and_then(Node::as_str)
+                .filter(|text| value::is_unresolved(text))
+        {
+            cx.report(
+                Self::META
+                    .finding(
+                        format!(
+                            "{} in `bound_claims` of JWT role `{name}`: whether it binds the role to one repository is unknown",
+                            value::could_not_resolve(text)
+                        ),
+                        Location::key(route.key("bound_claims")),
+                    )
+                    .severity(Severity::Info),
+            );
+            return;
+        }
+        if bound_subject.is_none() && binding.is_empty() {
+            let message = match claims {
+                Some(c) if c.entries().next().is_some() => format!(
+                    "JWT role `{name}` binds no repository: its `bound_claims` ({}) can be presented by other repositories' workflows",
                     c.entries()
-                        .filter(|(k, _)| BINDING_CLAIMS.contains(k))
-                        .collect()
-                })
-                .unwrap_or_default();
-            // `bound_claims` the evaluator could not resolve (a `for_each` role's claims) is
-            // unknown, not absent: say so, never "no bound claims".
-            if bound_subject.is_none()
-                && let Some(text) = claims
-                    .and_then(Node::as_str)
-                    .filter(|text| value::is_unresolved(text))
+                        .map(|(k, _)| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => format!(
+                    "JWT role `{name}` has no `bound_subject` or `bound_claims`: any GitHub workflow the issuer signs for can log in"
+                ),
+            };
+            cx.report(Self::META.finding(message, Location::key(route.clone())));
+            return;
+        }
+        if !glob {
+            return;
+        }
+        for (claim, value) in binding {
+            let claim_route = route.key("bound_claims").key(claim);
+            for text in value
+                .as_str()
+                .map(|s| s.split(',').map(str::trim).collect::<Vec<_>>())
+                .unwrap_or_default()
             {
-                cx.report(
-                    Self::META
-                        .finding(
-                            format!(
-                                "{} in `bound_claims` of JWT role `{name}`: whether it binds the role to one repository is unknown",
-                                value::could_not_resolve(text)
-                            ),
-                            Location::key(route.key("bound_claims")),
-                        )
-                        .severity(Severity::Info),
-                );
-                continue;
-            }
-            if bound_subject.is_none() && binding.is_empty() {
-                let message = match claims {
-                    Some(c) if c.entries().next().is_some() => format!(
-                        "JWT role `{name}` binds no repository: its `bound_claims` ({}) can be presented by other repositories' workflows",
-                        c.entries()
-                            .map(|(k, _)| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    _ => format!(
-                        "JWT role `{name}` has no `bound_subject` or `bound_claims`: any GitHub workflow the issuer signs for can log in"
-                    ),
+                let verdict = match claim {
+                    "sub" => judge_sub(text),
+                    _ if text.contains('*') => Some((
+                        Severity::High,
+                        format!("`{claim}` glob `{text}` spans repositories"),
+                    )),
+                    _ => None,
                 };
-                cx.report(Self::META.finding(message, Location::key(route.clone())));
-                continue;
-            }
-            if !glob {
-                continue;
-            }
-            for (claim, value) in binding {
-                let claim_route = route.key("bound_claims").key(claim);
-                for text in value
-                    .as_str()
-                    .map(|s| s.split(',').map(str::trim).collect::<Vec<_>>())
-                    .unwrap_or_default()
-                {
-                    let verdict = match claim {
-                        "sub" => judge_sub(text),
-                        _ if text.contains('*') => Some((
-                            Severity::High,
-                            format!("`{claim}` glob `{text}` spans repositories"),
-                        )),
-                        _ => None,
-                    };
-                    if let Some((severity, message)) = verdict {
-                        cx.report(
-                            Self::META
-                                .finding(
-                                    format!("JWT role `{name}`: {message}"),
-                                    Location::value(claim_route.clone()),
-                                )
-                                .severity(severity),
-                        );
-                    }
+                if let Some((severity, message)) = verdict {
+                    cx.report(
+                        Self::META
+                            .finding(
+                                format!("JWT role `{name}`: {message}"),
+                                Location::value(claim_route.clone()),
+                            )
+                            .severity(severity),
+                    );
                 }
             }
         }

@@ -1,9 +1,8 @@
 //! `vault-overbroad-policy`: Vault policy paths that hand out Vault itself.
 
 use crate::finding::{Location, Severity};
-use crate::model::vault::{self, PathRule};
+use crate::model::vault::PathRule;
 use crate::rules::{Cx, Rule, RuleMeta};
-use crate::source::SourceFile;
 
 pub struct VaultOverbroadPolicy;
 
@@ -106,18 +105,16 @@ impl Rule for VaultOverbroadPolicy {
         Self::META
     }
 
-    fn check_document(&self, cx: &mut Cx, file: &SourceFile) {
-        for rule in vault::path_rules(file) {
-            if let Some(message) = judge(&rule) {
-                cx.report(
-                    Self::META
-                        .finding(message, Location::key(rule.route.clone()))
-                        .related(
-                            Location::value(rule.capabilities_route.clone())
-                                .labelled("capabilities granted here"),
-                        ),
-                );
-            }
+    fn check_vault_policy(&self, cx: &mut Cx, stanza: &PathRule) {
+        if let Some(message) = judge(stanza) {
+            cx.report(
+                Self::META
+                    .finding(message, Location::key(stanza.route.clone()))
+                    .related(
+                        Location::value(stanza.capabilities_route.clone())
+                            .labelled("capabilities granted here"),
+                    ),
+            );
         }
     }
 }

@@ -3,11 +3,11 @@
 //! (`token_ttl`, `max_sts_ttl`, …, and roles that set none and inherit Vault's 768h).
 
 use crate::finding::{Location, Severity};
-use crate::model::duration::seconds as parse_duration;
 use crate::model::terraform::value::{could_not_resolve, is_unresolved};
 use crate::model::{Step, iam, vault};
 use crate::rules::{Cx, Rule, RuleMeta, StepHost};
 use crate::source::{FileKind, SourceFile};
+use crate::util::duration::{human, seconds as parse_duration};
 
 pub struct LongTtl;
 
@@ -283,16 +283,5 @@ impl LongTtl {
                 }
             }
         }
-    }
-}
-
-/// Seconds as `1h`, `15m` or `90s`.
-pub fn human(seconds: u64) -> String {
-    if seconds.is_multiple_of(3600) {
-        format!("{}h", seconds / 3600)
-    } else if seconds.is_multiple_of(60) {
-        format!("{}m", seconds / 60)
-    } else {
-        format!("{seconds}s")
     }
 }

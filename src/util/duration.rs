@@ -1,5 +1,7 @@
-//! Durations as Vault and Terraform providers read them: whole seconds (`3600`, `"3600"`), or
-//! Go's `time.ParseDuration` form (`1.5h`, `90m`, `1h30m`, `500ms`), plus Vault's `d` for days.
+//! Durations, the one parser for all of them: `tollgate.yml`'s `max_credential_ttl`, Vault
+//! policies and roles, and Terraform TTLs. Whole seconds (`3600`, `"3600"`), or Go's
+//! `time.ParseDuration` form (`1.5h`, `90m`, `1h30m`, `500ms`) that Vault reads, plus Vault's
+//! `d` for days.
 
 /// Seconds in a duration, rounded down; `None` when the text is not a duration (an
 /// expression, a typo). Negative and overflowing durations are `None` too.
@@ -43,9 +45,28 @@ pub fn seconds(text: &str) -> Option<u64> {
     (total.is_finite() && total < u64::MAX as f64).then_some(total as u64)
 }
 
+/// Seconds in the largest whole unit, as messages print them: `1h`, `15m` or `90s`.
+pub fn human(seconds: u64) -> String {
+    if seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::seconds;
+    use super::{human, seconds};
+
+    #[test]
+    fn in_words() {
+        assert_eq!(human(3600), "1h");
+        assert_eq!(human(5400), "90m");
+        assert_eq!(human(90), "90s");
+        assert_eq!(human(0), "0h");
+    }
 
     #[test]
     fn go_durations() {
