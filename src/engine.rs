@@ -630,6 +630,26 @@ fn check_repository(options: &CheckOptions) -> Report {
     let late = late
         .par_iter()
         .fold(Checked::default, |mut checked, candidate| {
+            // A declaration checked late (see `Checked::deferred`) is read once more only if
+            // its module's principals have not read it already: the context keeps that copy.
+            if let Some(file) = repo.deferred_file(&candidate.display) {
+                let findings: Vec<Finding> = check_file(file, &enabled, &config, &repo)
+                    .into_iter()
+                    .filter(keeps)
+                    .collect();
+                checked.scanned += usize::from(in_focus(&file.path));
+                if options.keep_sources && !findings.is_empty() {
+                    checked.sources.push(SourceFile::new(
+                        file.path.clone(),
+                        file.fs_path.clone(),
+                        file.text.clone(),
+                        file.kind,
+                        None,
+                    ));
+                }
+                checked.findings.extend(findings);
+                return checked;
+            }
             let loaded = discover::load_with(candidate, all_text);
             checked
                 .errors

@@ -249,6 +249,13 @@ impl RepoContext {
         }))
     }
 
+    /// A Terraform file of a module's principals, as the context read it (evaluated), when
+    /// it is one: such a file is checked late, with the repository context, from this copy.
+    pub fn deferred_file(&self, path: &str) -> Option<&SourceFile> {
+        let (paths, _) = self.modules.get(principals::module_dir(path))?;
+        paths.iter().any(|p| p == path).then(|| self.file(path))?
+    }
+
     /// The documents held in memory (with [`Keep::All`], every one).
     pub fn held_files(&self) -> impl Iterator<Item = &SourceFile> {
         self.files
