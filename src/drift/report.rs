@@ -113,6 +113,17 @@ pub fn markdown(report: &DriftReport) -> String {
         if let Some(left) = report.github_rate_remaining {
             out.push_str(&format!("; rate-limit budget left: {left}"));
         }
+        if let Some(graphql) = report.github_graphql_requests.filter(|n| *n > 0) {
+            out.push_str(&format!("; of them GraphQL queries: {graphql}"));
+            if let Some(left) = report.github_graphql_remaining {
+                out.push_str(&format!(" (GraphQL budget left: {left} points)"));
+            }
+        }
+        if let Some(free) = report.github_not_modified.filter(|n| *n > 0) {
+            out.push_str(&format!(
+                "; answered unchanged from --cache (not counted by GitHub): {free}"
+            ));
+        }
         out.push_str(".\n\n");
     }
     out.push_str(
