@@ -38,7 +38,7 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(HERE, "..", "tests", "fixtures", "drift", "github-api")
@@ -292,7 +292,8 @@ def handler(org, stats):
                 with stats.lock:
                     return self.send(200, dict(stats.counts), count=False)
             stats.add("rest")
-            status, value = org.rest(url.path, parse_qs(url.query))
+            # tollgate percent-encodes each path segment, as GitHub accepts.
+            status, value = org.rest(unquote(url.path), parse_qs(url.query))
             self.send(status, value)
 
         def do_POST(self):
