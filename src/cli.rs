@@ -259,6 +259,10 @@ pub struct DriftArgs {
     /// Longest time, in seconds, one GitHub request may take, body included.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Keep GitHub's answers here with their ETags and ask "if changed" next run: GitHub does
+    /// not count a 304 Not Modified against the rate limit.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -596,6 +600,7 @@ fn drift(args: DriftArgs) -> ExitCode {
             max_wait: args.max_wait,
             concurrency: args.concurrency,
             request_timeout: args.request_timeout,
+            cache: args.cache,
         })
     } else {
         let mut reports = Vec::new();

@@ -159,10 +159,12 @@ fn find<'a>(report: &'a Value, control: &str, subject: &str) -> &'a Value {
 }
 
 const ROLE: &str = "role `gha-deploy`";
-const ROLE_CONTROLS: [&str; 6] = [
+const ROLE_CONTROLS: [&str; 8] = [
     "role-exists",
     "role-trust-policy",
     "role-max-session-duration",
+    "role-path",
+    "role-permissions-boundary",
     "role-inline-policies",
     "role-attached-policies",
     "role-oidc-trust-bounded",
@@ -474,5 +476,171 @@ fn break_glass_roles_live_session_and_use() {
     assert!(
         long["diff"][0].as_str().unwrap().contains("43200"),
         "{long:#}"
+    );
+}
+
+/// An IAM stand-in that lists forever: every ListRoles and ListUsers page says IsTruncated with
+/// a fresh Marker (moto cannot be made to do this). Answers in IAM's query-protocol XML.
+fn endless_iam() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let pages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&pages);
+    std::thread::spawn(move || {
+        for mut request in server.incoming_requests() {
+            let mut body = String::new();
+            let _ = std::io::Read::read_to_string(request.as_reader(), &mut body);
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let action = body
+                .split('&')
+                .find_map(|p| p.strip_prefix("Action="))
+                .unwrap_or_default()
+                .to_string();
+            let list = match action.as_str() {
+                "ListRoles" => "Roles",
+                "ListUsers" => "Users",
+                _ => "Items",
+            };
+            let xml = format!(
+                "<{action}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{action}Result><IsTruncated>true</IsTruncated><Marker>page-{n}</Marker><{list}/></{action}Result><ResponseMetadata><RequestId>r{n}</RequestId></ResponseMetadata></{action}Response>"
+            );
+            let response = tiny_http::Response::from_string(xml)
+                .with_header(tiny_http::Header::from_bytes("Content-Type", "text/xml").unwrap());
+            let _ = request.respond(response);
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), pages)
+}
+
+#[test]
+fn an_endlessly_truncated_listing_ends_unknown_truncated_after_the_page_cap() {
+    let (url, pages) = endless_iam();
+    let repo = Repo::with(&[("README.md", b"no roles declared".as_slice())]);
+    let started = std::time::Instant::now();
+    let mut cmd = tollgate();
+    cmd.current_dir(repo.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["drift", "--aws", "--format", "json"]);
+    let output = run(&mut cmd);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_secs(120),
+        "took {elapsed:?}"
+    );
+    let report = report_of(&output);
+    for (control, subject, listing) in [
+        ("role-oidc-trust-bounded", "live roles", "iam:ListRoles"),
+        ("user-access-keys", "IAM users", "iam:ListUsers"),
+    ] {
+        let Some(found) = report["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["control"] == control && c["subject"] == subject)
+        else {
+            panic!("no {control} for {subject}: {report:#}");
+        };
+        assert_eq!(found["status"], "unknown", "{found:#}");
+        let reason = found["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(listing) && reason.contains("truncated after 200 pages"),
+            "{reason}"
+        );
+    }
+    // Each listing stopped at the cap: no more than the cap's pages (and a retry or two) each.
+    let served = pages.load(std::sync::atomic::Ordering::Relaxed);
+    assert!((400..=410).contains(&served), "{served} pages served");
+    // Every control unknown: the run cannot vouch for anything.
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+}
+
+const BOUNDARY: &str = "arn:aws:iam::aws:policy/PowerUserAccess";
+
+fn seed_placed(moto: &Moto, path: Option<&str>, boundary: Option<&str>) {
+    moto.reset();
+    moto.seed(&json!({
+        "providers": ["https://token.actions.githubusercontent.com"],
+        "roles": [{
+            "name": "gha-deploy",
+            "trust": trust("repo:acme/app:environment:production"),
+            "max": 3600,
+            "path": path,
+            "boundary": boundary,
+            "inline": { "deploy-artifacts": artifacts(false) },
+            "managed": { "deploy-read": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*" }] } },
+        }],
+    }));
+}
+
+#[test]
+fn a4_a5_the_role_path_and_permissions_boundary_are_compared() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let placed = ROLES_TF.replacen(
+        "max_session_duration = 3600",
+        &format!("max_session_duration = 3600\n  path                 = \"/ci/\"\n  permissions_boundary = \"{BOUNDARY}\""),
+        1,
+    );
+    let repo = Repo::with(&[("infra/iam.tf", placed.as_bytes())]);
+
+    // As declared: both compliant.
+    seed_placed(&moto, Some("/ci/"), Some(BOUNDARY));
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    for control in ["role-path", "role-permissions-boundary"] {
+        assert_eq!(
+            find(&report, control, ROLE)["status"],
+            "compliant",
+            "{report:#}"
+        );
+    }
+
+    // Moved to `/` and the boundary removed: both drifted, each saying what differs.
+    seed_placed(&moto, None, None);
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    let path = find(&report, "role-path", ROLE);
+    assert_eq!(path["status"], "drifted", "{path:#}");
+    assert!(
+        path["diff"][0]
+            .as_str()
+            .unwrap()
+            .contains("declared `/ci/`, live `/`"),
+        "{path:#}"
+    );
+    let boundary = find(&report, "role-permissions-boundary", ROLE);
+    assert_eq!(boundary["status"], "drifted", "{boundary:#}");
+    assert!(
+        boundary["diff"][0]
+            .as_str()
+            .unwrap()
+            .contains("is not set live"),
+        "{boundary:#}"
+    );
+
+    // A boundary set live that the repository does not declare is drift too.
+    let bare = Repo::with(&[("infra/iam.tf", ROLES_TF.as_bytes())]);
+    seed_placed(&moto, None, Some(BOUNDARY));
+    let report = report_of(&aws_drift(&bare, &moto, &["--format", "json"]));
+    assert_eq!(
+        find(&report, "role-permissions-boundary", ROLE)["status"],
+        "drifted"
+    );
+    assert_eq!(find(&report, "role-path", ROLE)["status"], "compliant");
+
+    // A boundary known only at apply time is unknown, never compliant.
+    let referenced = ROLES_TF.replacen(
+        "max_session_duration = 3600",
+        "max_session_duration = 3600\n  permissions_boundary = var.boundary_arn",
+        1,
+    );
+    let repo = Repo::with(&[("infra/iam.tf", referenced.as_bytes())]);
+    let report = report_of(&aws_drift(&repo, &moto, &["--format", "json"]));
+    assert_eq!(
+        find(&report, "role-permissions-boundary", ROLE)["status"],
+        "unknown"
     );
 }

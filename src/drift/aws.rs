@@ -55,6 +55,10 @@ pub struct DeclaredRole<'a> {
     pub name_anchor: Anchor,
     /// The text as written and where; `None` when not written (IAM's default applies).
     pub max_session: Option<(String, Anchor)>,
+    /// The role's IAM path as written; `None` when not written (IAM's default `/`).
+    pub role_path: Option<(String, Anchor)>,
+    /// The permissions boundary's policy ARN as written; `None` when none is declared.
+    pub boundary: Option<(String, Anchor)>,
     /// `None` when the declaration's format cannot say which policies the role has.
     pub inline: Option<Vec<DeclaredInline<'a>>>,
     pub attached: Option<Vec<(String, Anchor)>>,
@@ -84,6 +88,8 @@ pub fn declared_roles(declared: &Declared) -> Vec<DeclaredRole<'_>> {
                 name_anchor: trust_anchor.clone(),
                 trust_anchor,
                 max_session: None,
+                role_path: None,
+                boundary: None,
                 inline: None,
                 attached: None,
             };
@@ -165,6 +171,17 @@ fn scalar_anchor(file: &SourceFile, route: &Route) -> Option<(String, Anchor)> {
     Some((text, Anchor::at(file, route)))
 }
 
+/// Like [`scalar_anchor`], but a value that is written and is not a plain string (a
+/// CloudFormation `!Ref` or `Fn::Sub` mapping) is kept as an unresolved `${…}`, so the
+/// comparison is unknown rather than taken as not declared.
+fn written_anchor(file: &SourceFile, route: &Route) -> Option<(String, Anchor)> {
+    let node = file.root.as_ref()?.at(route)?;
+    let text = node
+        .as_str()
+        .map_or_else(|| "${(an expression)}".to_string(), str::to_string);
+    Some((text, Anchor::at(file, route)))
+}
+
 /// Whether a Terraform `role = …` names the role with this label or name.
 fn names_tf_role(text: &str, label: &str, name: &str) -> bool {
     let text = text.trim();
@@ -191,6 +208,8 @@ fn terraform_role<'a>(
     let route = base.key(label);
     role.name_anchor = Anchor::at(file, &route.key("name"));
     role.max_session = scalar_anchor(file, &route.key("max_session_duration"));
+    role.role_path = written_anchor(file, &route.key("path"));
+    role.boundary = written_anchor(file, &route.key("permissions_boundary"));
     let mut inline = Vec::new();
     if let Some(blocks) = body.get("inline_policy") {
         for (i, block) in blocks.items().into_iter().enumerate() {
@@ -309,6 +328,8 @@ fn cloudformation_role<'a>(
         .key("Properties");
     role.name_anchor = Anchor::at(file, &Route::root().key("Resources").key(logical));
     role.max_session = scalar_anchor(file, &props.key("MaxSessionDuration"));
+    role.role_path = written_anchor(file, &props.key("Path"));
+    role.boundary = written_anchor(file, &props.key("PermissionsBoundary"));
     let mut inline = Vec::new();
     if let Some(items) = root.at(&props.key("Policies")).and_then(Node::as_seq) {
         for (i, item) in items.iter().enumerate() {
@@ -384,6 +405,8 @@ fn json_role<'a>(
     if root.get("RoleName").is_some() {
         role.name_anchor = Anchor::at(file, &Route::root().key("RoleName"));
         role.max_session = scalar_anchor(file, &Route::root().key("MaxSessionDuration"));
+        role.role_path = written_anchor(file, &Route::root().key("Path"));
+        role.boundary = written_anchor(file, &Route::root().key("PermissionsBoundary"));
     }
     let mut inline = Vec::new();
     let mut attached = Vec::new();
@@ -877,6 +900,8 @@ async fn role_controls(
                 "role-exists",
                 "role-trust-policy",
                 "role-max-session-duration",
+                "role-path",
+                "role-permissions-boundary",
                 "role-inline-policies",
                 "role-attached-policies",
             ]
@@ -949,6 +974,15 @@ async fn role_controls(
             )],
         ),
     });
+
+    controls.push(path_control(role, &subject, live.path.as_str()));
+    controls.push(boundary_control(
+        role,
+        &subject,
+        live.permissions_boundary
+            .as_ref()
+            .and_then(|b| b.permissions_boundary_arn.as_deref()),
+    ));
 
     // Inline policies.
     let inline = Control::new("role-inline-policies", TARGET, &subject);
@@ -1116,6 +1150,69 @@ async fn role_controls(
 /// A break-glass role live: its session length against `max_ttl`, and its last use, which
 /// IAM keeps for 400 days. A use is a control to review (drifted), with its date and region;
 /// IAM keeps only the last one, so uses before it are not listed.
+/// The role's IAM path (A4): a role moved out of the path its policies and SCPs select is
+/// no longer the role they govern.
+fn path_control(role: &DeclaredRole<'_>, subject: &str, live: &str) -> Control {
+    let (declared, anchor) = match &role.role_path {
+        Some((text, anchor)) => (text.clone(), anchor.clone()),
+        None => ("/".to_string(), role.name_anchor.clone()),
+    };
+    let words = if role.role_path.is_some() {
+        format!("`{declared}`")
+    } else {
+        "`/` (not written: IAM's default)".to_string()
+    };
+    let control = Control::new("role-path", TARGET, subject)
+        .declared(words)
+        .at(Some(anchor));
+    if unresolved(&declared) {
+        return control
+            .live(format!("`{live}`"))
+            .unknown(unresolved_reason(&[declared]));
+    }
+    control.live(format!("`{live}`")).judged(
+        declared == live,
+        vec![format!("path: declared `{declared}`, live `{live}`")],
+    )
+}
+
+/// The role's permissions boundary (A5): the ceiling on what its policies can grant. A
+/// declared boundary missing live lets the role do all its policies allow.
+fn boundary_control(role: &DeclaredRole<'_>, subject: &str, live: Option<&str>) -> Control {
+    let control = Control::new("role-permissions-boundary", TARGET, subject).at(Some(
+        role.boundary
+            .as_ref()
+            .map_or_else(|| role.name_anchor.clone(), |(_, a)| a.clone()),
+    ));
+    let live_words = live.map_or_else(|| "no boundary".to_string(), |arn| format!("`{arn}`"));
+    match (&role.boundary, live) {
+        (None, None) => control.declared("no boundary").live(live_words).compliant(),
+        (None, Some(arn)) => control
+            .declared("no boundary")
+            .live(live_words)
+            .drifted(vec![format!(
+                "permissions boundary `{arn}` is set live but not declared"
+            )]),
+        (Some((declared, _)), live) => {
+            let control = control.declared(format!("`{declared}`")).live(live_words);
+            match live {
+                None => control.drifted(vec![format!(
+                    "the declared permissions boundary `{declared}` is not set live: the role is bounded only by its own policies"
+                )]),
+                Some(_) if unresolved(declared) => {
+                    control.unknown(unresolved_reason(std::slice::from_ref(declared)))
+                }
+                Some(arn) => control.judged(
+                    value_matches(declared, arn),
+                    vec![format!(
+                        "permissions boundary: declared `{declared}`, live `{arn}`"
+                    )],
+                ),
+            }
+        }
+    }
+}
+
 async fn break_glass_control(
     iam: &Client,
     declared: &Declared,

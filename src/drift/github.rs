@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
-use super::{Anchor, Control, Declared, DeployedEnvironment, DriftOptions, Skipped, list};
+use super::fetch_error::{FetchError, github_message};
+use super::{Anchor, Control, Declared, DeployedEnvironment, DriftOptions, Skipped, graphql, list};
 use crate::config::EnvironmentRequirement;
 use crate::model::environment::{
     BranchPolicy, BranchRequirement, DeclaredEnvironment, Protection, Reviewer as ModelReviewer,
@@ -121,7 +122,7 @@ pub struct Secret {
     pub visibility: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ActionsPermissions {
     pub enabled: Option<bool>,
@@ -130,14 +131,14 @@ pub struct ActionsPermissions {
     pub sha_pinning_required: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WorkflowPermissions {
     pub default_workflow_permissions: Option<String>,
     pub can_approve_pull_request_reviews: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SelectedActions {
     pub github_owned_allowed: Option<bool>,
@@ -220,8 +221,8 @@ pub struct BranchRule {
 pub enum Fetch<T> {
     Ok(T),
     NotFound,
-    /// Why it could not be read (403, rate limit, network, unexpected payload).
-    Failed(String),
+    /// Why it could not be read, by kind (401, 403, rate limit, network, payload …).
+    Failed(FetchError),
 }
 
 impl<T> Fetch<T> {
@@ -240,7 +241,7 @@ impl<T> Fetch<T> {
             Fetch::NotFound => Err(format!(
                 "GET {route} answered 404 (not found, or the token cannot see it)"
             )),
-            Fetch::Failed(e) => Err(e),
+            Fetch::Failed(e) => Err(e.to_string()),
         }
     }
 }
@@ -250,10 +251,36 @@ pub struct Api {
     permits: Semaphore,
     max_wait: Duration,
     timeout: Duration,
-    /// Requests sent (each attempt counts), for the report's budget line.
+    /// Requests sent that count against the rate limit (each attempt counts; a `304 Not
+    /// Modified` does not), for the report's budget line.
     pub requests: std::sync::atomic::AtomicU64,
-    /// The lowest `x-ratelimit-remaining` GitHub sent (`u64::MAX` when it sent none).
+    /// Of those, GraphQL queries.
+    pub graphql_requests: std::sync::atomic::AtomicU64,
+    /// Conditional GETs GitHub answered `304 Not Modified` from the `--cache`.
+    pub not_modified: std::sync::atomic::AtomicU64,
+    /// The lowest REST `x-ratelimit-remaining` GitHub sent (`u64::MAX` when it sent none).
     pub remaining: std::sync::atomic::AtomicU64,
+    /// The lowest GraphQL `x-ratelimit-remaining` (GitHub keeps a separate GraphQL budget).
+    pub graphql_remaining: std::sync::atomic::AtomicU64,
+    cache: Option<super::etag_cache::EtagCache>,
+    graphql_uri: String,
+}
+
+/// One request: a REST GET of a route, or a GraphQL query.
+#[derive(Clone, Copy)]
+enum Outgoing<'a> {
+    Get(&'a str),
+    Graphql(&'a serde_json::Value),
+}
+
+impl Outgoing<'_> {
+    /// How the reasons name the request.
+    fn describe(&self) -> String {
+        match self {
+            Outgoing::Get(route) => format!("GET {route}"),
+            Outgoing::Graphql(_) => "POST /graphql".into(),
+        }
+    }
 }
 
 /// Pages read of one list before it is called truncated (and its control unknown).
@@ -273,8 +300,8 @@ struct Attempt {
 }
 
 enum AttemptError {
-    Retry(String),
-    Final(String),
+    Retry(FetchError),
+    Final(FetchError),
 }
 
 impl Api {
@@ -293,45 +320,103 @@ impl Api {
         let octo = builder
             .build()
             .map_err(|e| format!("cannot build the GitHub client: {e}"))?;
+        let cache = options
+            .cache
+            .as_deref()
+            .map(|dir| super::etag_cache::EtagCache::open(dir, MAX_BODY))
+            .transpose()?;
         Ok(Self {
             octo,
             permits: Semaphore::new(options.concurrency.max(1)),
             max_wait: Duration::from_secs(options.max_wait),
             timeout: Duration::from_secs(options.request_timeout.max(1)),
             requests: std::sync::atomic::AtomicU64::new(0),
+            graphql_requests: std::sync::atomic::AtomicU64::new(0),
+            not_modified: std::sync::atomic::AtomicU64::new(0),
             remaining: std::sync::atomic::AtomicU64::new(u64::MAX),
+            graphql_remaining: std::sync::atomic::AtomicU64::new(u64::MAX),
+            cache,
+            graphql_uri: graphql_uri(options.github_api_url.as_deref()),
         })
     }
 
-    /// One GET, its whole body read within the size cap.
-    async fn attempt(&self, route: &str) -> Result<Attempt, AttemptError> {
+    /// One request, its whole body read within the size cap. A GET with a cached ETag asks
+    /// `If-None-Match`, and a `304` is answered from the cache.
+    async fn attempt(&self, send: Outgoing<'_>) -> Result<Attempt, AttemptError> {
         use http_body::Body as _;
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let response = self
-            .octo
-            ._get(route)
-            .await
-            .map_err(|e| AttemptError::Retry(format!("GET {route} failed: {e}")))?;
+        use std::sync::atomic::Ordering::Relaxed;
+        self.requests.fetch_add(1, Relaxed);
+        let what = send.describe();
+        let cached = match send {
+            Outgoing::Get(route) => self.cache.as_ref().and_then(|c| c.lookup(route)),
+            Outgoing::Graphql(_) => None,
+        };
+        let response = match send {
+            Outgoing::Get(route) => {
+                let headers = cached
+                    .as_ref()
+                    .and_then(|c| http::HeaderValue::from_str(&c.etag).ok())
+                    .map(|etag| {
+                        let mut headers = http::HeaderMap::new();
+                        headers.insert(http::header::IF_NONE_MATCH, etag);
+                        headers
+                    });
+                self.octo._get_with_headers(route, headers).await
+            }
+            Outgoing::Graphql(body) => {
+                self.graphql_requests.fetch_add(1, Relaxed);
+                self.octo._post(self.graphql_uri.as_str(), Some(body)).await
+            }
+        }
+        .map_err(|e| {
+            AttemptError::Retry(FetchError::Network {
+                what: what.clone(),
+                detail: format!("failed: {e}"),
+            })
+        })?;
         let status = response.status();
         let headers = response.headers().clone();
+        if status == http::StatusCode::NOT_MODIFIED {
+            // GitHub does not count a 304 against the rate limit.
+            self.requests.fetch_sub(1, Relaxed);
+            self.not_modified.fetch_add(1, Relaxed);
+            return match cached {
+                Some(cached) => Ok(Attempt {
+                    status: http::StatusCode::OK,
+                    headers,
+                    body: cached.body,
+                }),
+                None => Err(AttemptError::Final(FetchError::Payload {
+                    what,
+                    detail: "answered 304 Not Modified, but no cached copy was asked about".into(),
+                })),
+            };
+        }
         if let Some(left) = headers
             .get("x-ratelimit-remaining")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
-            self.remaining
-                .fetch_min(left, std::sync::atomic::Ordering::Relaxed);
+            let graphql = matches!(send, Outgoing::Graphql(_))
+                || headers
+                    .get("x-ratelimit-resource")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|r| r.eq_ignore_ascii_case("graphql"));
+            if graphql {
+                self.graphql_remaining.fetch_min(left, Relaxed);
+            } else {
+                self.remaining.fetch_min(left, Relaxed);
+            }
         }
         let declared_length = headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared_length.is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(AttemptError::Final(format!(
-                "GET {route}: the answer is larger than the {} MiB tollgate reads",
-                MAX_BODY / (1024 * 1024)
-            )));
+            return Err(AttemptError::Final(FetchError::TooLarge {
+                what,
+                mib: MAX_BODY / (1024 * 1024),
+            }));
         }
         let mut body = response.into_body();
         let mut bytes: Vec<u8> = Vec::new();
@@ -339,17 +424,28 @@ impl Api {
             std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
         {
             let frame = frame.map_err(|e| {
-                AttemptError::Retry(format!("GET {route}: the answer broke off ({e})"))
+                AttemptError::Retry(FetchError::Network {
+                    what: what.clone(),
+                    detail: format!("broke off mid-answer ({e})"),
+                })
             })?;
             if let Ok(data) = frame.into_data() {
                 if bytes.len() + data.len() > MAX_BODY {
-                    return Err(AttemptError::Final(format!(
-                        "GET {route}: the answer is larger than the {} MiB tollgate reads",
-                        MAX_BODY / (1024 * 1024)
-                    )));
+                    return Err(AttemptError::Final(FetchError::TooLarge {
+                        what,
+                        mib: MAX_BODY / (1024 * 1024),
+                    }));
                 }
                 bytes.extend_from_slice(&data);
             }
+        }
+        if let (Outgoing::Get(route), Some(cache)) = (send, &self.cache)
+            && status.is_success()
+            && let Some(etag) = headers
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+        {
+            cache.store(route, etag, &bytes);
         }
         Ok(Attempt {
             status,
@@ -361,20 +457,37 @@ impl Api {
     /// GET a route as JSON. Each attempt holds a concurrency permit only while it is on the
     /// wire, never while it waits out a rate limit, and ends within the request timeout.
     pub async fn value(&self, route: &str) -> Fetch<serde_json::Value> {
-        let mut last = String::new();
+        self.send(Outgoing::Get(route)).await
+    }
+
+    /// A GraphQL query (`{"query", "variables"}`), its answer as JSON: GraphQL's own `errors`
+    /// are the caller's to read.
+    pub async fn graphql(&self, body: &serde_json::Value) -> Fetch<serde_json::Value> {
+        self.send(Outgoing::Graphql(body)).await
+    }
+
+    async fn send(&self, send: Outgoing<'_>) -> Fetch<serde_json::Value> {
+        let what = send.describe();
+        let mut last = FetchError::Network {
+            what: what.clone(),
+            detail: "was not sent".into(),
+        };
         for attempt in 1..=ATTEMPTS {
             let outcome = {
                 let Ok(_permit) = self.permits.acquire().await else {
-                    return Fetch::Failed("request queue closed".into());
+                    return Fetch::Failed(FetchError::Network {
+                        what,
+                        detail: "was not sent: the request queue closed".into(),
+                    });
                 };
-                tokio::time::timeout(self.timeout, self.attempt(route)).await
+                tokio::time::timeout(self.timeout, self.attempt(send)).await
             };
             let answer = match outcome {
                 Err(_) => {
-                    return Fetch::Failed(format!(
-                        "GET {route} did not finish within {}s (--request-timeout)",
-                        self.timeout.as_secs()
-                    ));
+                    return Fetch::Failed(FetchError::Timeout {
+                        what,
+                        seconds: self.timeout.as_secs(),
+                    });
                 }
                 Ok(Err(AttemptError::Final(reason))) => return Fetch::Failed(reason),
                 Ok(Err(AttemptError::Retry(reason))) => {
@@ -388,7 +501,10 @@ impl Api {
             if status.is_success() {
                 return match serde_json::from_str(&body) {
                     Ok(value) => Fetch::Ok(value),
-                    Err(e) => Fetch::Failed(format!("GET {route}: the answer is not JSON ({e})")),
+                    Err(e) => Fetch::Failed(FetchError::Payload {
+                        what,
+                        detail: format!("the answer is not JSON ({e})"),
+                    }),
                 };
             }
             if status.as_u16() == 404 {
@@ -397,32 +513,41 @@ impl Api {
             let message = github_message(&body);
             if let Some(wait) = rate_limit_wait(status.as_u16(), &answer.headers, &message) {
                 if wait > self.max_wait {
-                    return Fetch::Failed(format!(
-                        "rate limited on GET {route} (HTTP {}): GitHub asks to wait {}s, longer than the {}s this run waits{message}",
-                        status.as_u16(),
-                        wait.as_secs(),
-                        self.max_wait.as_secs()
-                    ));
+                    return Fetch::Failed(FetchError::RateLimitWaitTooLong {
+                        what,
+                        status: status.as_u16(),
+                        wait: wait.as_secs(),
+                        max_wait: self.max_wait.as_secs(),
+                        message,
+                    });
                 }
-                last = format!(
-                    "rate limited on GET {route} (HTTP {}) {ATTEMPTS} times, waiting as GitHub asked{message}",
-                    status.as_u16()
-                );
+                last = FetchError::RateLimited {
+                    what: what.clone(),
+                    status: status.as_u16(),
+                    attempts: ATTEMPTS,
+                    message,
+                };
                 if attempt < ATTEMPTS {
                     tokio::time::sleep(wait).await;
                 }
                 continue;
             }
             if status.is_server_error() {
-                last = format!("GET {route} answered HTTP {}{message}", status.as_u16());
+                last = FetchError::Status {
+                    what: what.clone(),
+                    status: status.as_u16(),
+                    message,
+                };
                 continue;
             }
             return Fetch::Failed(match status.as_u16() {
-                401 => format!("GET {route} answered 401: the token was refused{message}"),
-                403 => format!(
-                    "GET {route} answered 403: the token may not read this (it needs admin or the matching scope){message}"
-                ),
-                code => format!("GET {route} answered HTTP {code}{message}"),
+                401 => FetchError::Unauthorized { what, message },
+                403 => FetchError::Forbidden { what, message },
+                code => FetchError::Status {
+                    what,
+                    status: code,
+                    message,
+                },
             });
         }
         Fetch::Failed(last)
@@ -432,7 +557,10 @@ impl Api {
         match self.value(route).await {
             Fetch::Ok(value) => match serde_json::from_value(value) {
                 Ok(v) => Fetch::Ok(v),
-                Err(e) => Fetch::Failed(format!("GET {route}: unexpected payload ({e})")),
+                Err(e) => Fetch::Failed(FetchError::Payload {
+                    what: format!("GET {route}"),
+                    detail: format!("unexpected payload ({e})"),
+                }),
             },
             Fetch::NotFound => Fetch::NotFound,
             Fetch::Failed(e) => Fetch::Failed(e),
@@ -465,7 +593,7 @@ impl Api {
                 Fetch::Ok(value) => value,
                 Fetch::NotFound => return Fetch::NotFound,
                 // Name the list, not the page, in the reason.
-                Fetch::Failed(e) => return Fetch::Failed(e.replace(&paged, route)),
+                Fetch::Failed(e) => return Fetch::Failed(e.renamed(&paged, route)),
             };
             let total = value.get("total_count").and_then(serde_json::Value::as_u64);
             let list = match key {
@@ -474,23 +602,30 @@ impl Api {
                     // `{"total_count": 0}` alone is an empty list; anything else is not a list.
                     None if total == Some(0) => serde_json::Value::Array(Vec::new()),
                     None => {
-                        return Fetch::Failed(format!(
-                            "GET {route}: unexpected payload (no `{key}` list)"
-                        ));
+                        return Fetch::Failed(FetchError::Payload {
+                            what: format!("GET {route}"),
+                            detail: format!("unexpected payload (no `{key}` list)"),
+                        });
                     }
                 },
                 None => value,
             };
             if !list.is_array() {
-                return Fetch::Failed(format!(
-                    "GET {route}: unexpected payload (not a list{})",
-                    key.map(|k| format!(" under `{k}`")).unwrap_or_default()
-                ));
+                return Fetch::Failed(FetchError::Payload {
+                    what: format!("GET {route}"),
+                    detail: format!(
+                        "unexpected payload (not a list{})",
+                        key.map(|k| format!(" under `{k}`")).unwrap_or_default()
+                    ),
+                });
             }
             let batch: Vec<T> = match serde_json::from_value(list) {
                 Ok(batch) => batch,
                 Err(e) => {
-                    return Fetch::Failed(format!("GET {route}: unexpected payload ({e})"));
+                    return Fetch::Failed(FetchError::Payload {
+                        what: format!("GET {route}"),
+                        detail: format!("unexpected payload ({e})"),
+                    });
                 }
             };
             let got = batch.len();
@@ -503,18 +638,19 @@ impl Api {
                 if let Some(total) = total
                     && (items.len() as u64) < total
                 {
-                    return Fetch::Failed(format!(
-                        "GET {route}: GitHub counted {total} but listed {}",
-                        items.len()
-                    ));
+                    return Fetch::Failed(FetchError::Payload {
+                        what: format!("GET {route}"),
+                        detail: format!("GitHub counted {total} but listed {}", items.len()),
+                    });
                 }
                 return Fetch::Ok(items);
             }
         }
-        Fetch::Failed(format!(
-            "GET {route}: truncated after {max_pages} pages ({} items read, more remain)",
-            items.len()
-        ))
+        Fetch::Failed(FetchError::Truncated {
+            what: format!("GET {route}"),
+            pages: max_pages,
+            items: items.len(),
+        })
     }
 }
 
@@ -548,21 +684,19 @@ fn rate_limit_wait(status: u16, headers: &http::HeaderMap, message: &str) -> Opt
     (status == 429 || says_rate_limit).then(|| Duration::from_secs(60))
 }
 
-/// GitHub's `message` field, for the reason text.
-fn github_message(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default()
-}
-
 fn segment(text: &str) -> String {
     utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+}
+
+/// Where GraphQL answers: `/graphql` beside the REST root on github.com and stand-ins, and
+/// `/api/graphql` for a GitHub Enterprise Server REST root of `/api/v3`.
+fn graphql_uri(api_url: Option<&str>) -> String {
+    match api_url.map(|u| u.trim_end_matches('/')) {
+        Some(url) if url.ends_with("/api/v3") => {
+            format!("{}/api/graphql", &url[..url.len() - "/api/v3".len()])
+        }
+        _ => "/graphql".into(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,23 +704,95 @@ fn segment(text: &str) -> String {
 
 /// What one GitHub scan found: controls, targets it stepped aside from, and targets it was
 /// asked to read and could not (an organisation whose repositories cannot be listed).
+#[derive(Default)]
 pub struct Scanned {
     pub controls: Vec<Control>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<String>,
+    /// Requests that count against the rate limit (REST and GraphQL).
     pub requests: u64,
-    /// The rate-limit budget GitHub said was left, when it said.
+    /// Of those, GraphQL queries.
+    pub graphql_requests: u64,
+    /// Conditional GETs answered `304 Not Modified` (free of the rate limit).
+    pub not_modified: u64,
+    /// The REST rate-limit budget GitHub said was left, when it said.
     pub remaining: Option<u64>,
+    /// The GraphQL budget (points) GitHub said was left, when it said.
+    pub graphql_remaining: Option<u64>,
 }
 
+/// The organisation's Actions settings, read once per run: each shard needs them, because a
+/// repository cannot loosen a restriction its organisation sets.
+struct OrgSettings {
+    workflow: Result<WorkflowPermissions, String>,
+    permissions: Result<ActionsPermissions, String>,
+    selected: Option<Result<SelectedActions, String>>,
+}
+
+impl OrgSettings {
+    async fn read(api: &Api, org: &str) -> Self {
+        let base = format!("/orgs/{}", segment(org));
+        let workflow_route = format!("{base}/actions/permissions/workflow");
+        let permissions_route = format!("{base}/actions/permissions");
+        let (workflow, permissions) = futures_util::join!(
+            api.get::<WorkflowPermissions>(&workflow_route),
+            api.get::<ActionsPermissions>(&permissions_route),
+        );
+        let permissions = permissions.or_reason(&permissions_route);
+        let selected_route = format!("{base}/actions/permissions/selected-actions");
+        let selected = match &permissions {
+            Ok(p) if p.allowed_actions.as_deref() == Some("selected") => Some(
+                api.get::<SelectedActions>(&selected_route)
+                    .await
+                    .or_reason(&selected_route),
+            ),
+            _ => None,
+        };
+        Self {
+            workflow: workflow.or_reason(&workflow_route),
+            permissions,
+            selected,
+        }
+    }
+
+    /// The default token every repository of the organisation gets, when the organisation
+    /// fixes it: GitHub does not let a repository choose write permissions once its
+    /// organisation restricts the default to read, nor let workflows approve pull requests
+    /// once the organisation forbids it.
+    fn fixed_workflow(&self) -> Option<WorkflowPermissions> {
+        let w = self.workflow.as_ref().ok()?;
+        (w.default_workflow_permissions.as_deref() == Some("read")
+            && w.can_approve_pull_request_reviews == Some(false))
+        .then(|| WorkflowPermissions {
+            default_workflow_permissions: Some("read".into()),
+            can_approve_pull_request_reviews: Some(false),
+        })
+    }
+
+    /// The allowed actions every repository gets, when the organisation fixes them: with
+    /// Actions disabled, local actions only, or selected actions set at the organisation,
+    /// GitHub does not let a repository override the setting or the selection.
+    fn fixed_actions(
+        &self,
+    ) -> Option<(ActionsPermissions, Option<Result<SelectedActions, String>>)> {
+        let p = self.permissions.as_ref().ok()?;
+        let fixed = p.enabled == Some(false)
+            || p.enabled_repositories.as_deref() == Some("none")
+            || matches!(p.allowed_actions.as_deref(), Some("local_only"))
+            || (p.allowed_actions.as_deref() == Some("selected")
+                && matches!(self.selected, Some(Ok(_))));
+        if !fixed {
+            return None;
+        }
+        Some((p.clone(), self.selected.clone()))
+    }
+}
+
+/// Why a repository's setting was not read: its organisation fixes it.
+const FIXED_BY_ORG: &str = "set by the organisation, which repositories of it cannot loosen; read from the organisation, not from the repository";
+
 pub async fn scan(options: &DriftOptions, declared: &Declared) -> Scanned {
-    let mut scanned = Scanned {
-        controls: Vec::new(),
-        skipped: Vec::new(),
-        errors: Vec::new(),
-        requests: 0,
-        remaining: None,
-    };
+    let mut scanned = Scanned::default();
     let Some(token) = options.github_token.as_deref() else {
         return scanned;
     };
@@ -604,8 +810,8 @@ pub async fn scan(options: &DriftOptions, declared: &Declared) -> Scanned {
         }
     };
     let mut controls = Vec::new();
-    let skipped = Vec::new();
     let mut org_template: Option<(String, Result<OidcTemplate, String>)> = None;
+    let mut org_settings: Option<(String, OrgSettings)> = None;
     let repos: Vec<(String, bool)> = options.github.iter().map(|r| (r.clone(), true)).collect();
     let mut org_repos: Vec<(String, bool)> = Vec::new();
     if let Some(org) = &options.github_org {
@@ -644,35 +850,94 @@ pub async fn scan(options: &DriftOptions, declared: &Declared) -> Scanned {
             }
         }
         let oidc_route = format!("/orgs/{}/actions/oidc/customization/sub", segment(org));
-        let template = api
-            .get::<OidcTemplate>(&oidc_route)
-            .await
-            .or_reason(&oidc_route);
+        let (template, settings) = futures_util::join!(
+            api.get::<OidcTemplate>(&oidc_route),
+            OrgSettings::read(&api, org),
+        );
+        let template = template.or_reason(&oidc_route);
         if options.shard.is_none_or(|s| s.is_first()) {
-            controls.extend(org_controls(&api, org, declared, &template).await);
+            controls.extend(org_controls(&api, org, declared, &template, &settings).await);
         }
         org_template = Some((org.clone(), template));
+        org_settings = Some((org.clone(), settings));
     }
     let all: Vec<(String, bool)> = repos.into_iter().chain(org_repos).collect();
+    let mut snapshots = snapshots(&api, &all).await;
     let scans = all.iter().map(|(repo, local)| {
-        // A repository template that defers to its organisation's is judged with the
-        // organisation's, when this run read it.
-        let inherited = org_template.as_ref().and_then(|(org, template)| {
+        let in_org = |org: &String| {
             repo.split_once('/')
                 .is_some_and(|(owner, _)| owner.eq_ignore_ascii_case(org))
-                .then_some(template)
-        });
-        repo_controls(&api, repo, *local, declared, inherited)
+        };
+        // A repository template that defers to its organisation's is judged with the
+        // organisation's, when this run read it.
+        let inherited = org_template
+            .as_ref()
+            .and_then(|(org, template)| in_org(org).then_some(template));
+        let settings = org_settings
+            .as_ref()
+            .and_then(|(org, settings)| in_org(org).then_some(settings));
+        let snapshot = snapshots.remove(&repo.to_ascii_lowercase());
+        repo_controls(
+            &api,
+            repo,
+            *local,
+            declared,
+            RepoContextLive {
+                org_template: inherited,
+                org_settings: settings,
+                snapshot,
+            },
+        )
     });
     for batch in join_all(scans).await {
         controls.extend(batch);
     }
+    use std::sync::atomic::Ordering::Relaxed;
+    let seen = |v: u64| Some(v).filter(|r| *r != u64::MAX);
     scanned.controls = controls;
-    scanned.skipped = skipped;
-    scanned.requests = api.requests.load(std::sync::atomic::Ordering::Relaxed);
-    scanned.remaining =
-        Some(api.remaining.load(std::sync::atomic::Ordering::Relaxed)).filter(|r| *r != u64::MAX);
+    scanned.requests = api.requests.load(Relaxed);
+    scanned.graphql_requests = api.graphql_requests.load(Relaxed);
+    scanned.not_modified = api.not_modified.load(Relaxed);
+    scanned.remaining = seen(api.remaining.load(Relaxed));
+    scanned.graphql_remaining = seen(api.graphql_remaining.load(Relaxed));
     scanned
+}
+
+/// One GraphQL query per [`graphql::BATCH`] repositories, run together; a repository left
+/// out of the map (GraphQL missing, refused or in error for it) is read over REST.
+async fn snapshots(
+    api: &Api,
+    repos: &[(String, bool)],
+) -> std::collections::HashMap<String, graphql::Snapshot> {
+    let names: Vec<String> = repos
+        .iter()
+        .filter(|(r, _)| {
+            r.split_once('/')
+                .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty())
+        })
+        .map(|(r, _)| r.clone())
+        .collect();
+    let batches = names.chunks(graphql::BATCH).map(|batch| async move {
+        let body = graphql::batch_query(batch);
+        match api.graphql(&body).await {
+            Fetch::Ok(answer) => batch
+                .iter()
+                .zip(graphql::parse_batch(&answer, batch))
+                .filter_map(|(name, snapshot)| {
+                    snapshot.ok().map(|s| (name.to_ascii_lowercase(), s))
+                })
+                .collect::<Vec<_>>(),
+            Fetch::NotFound | Fetch::Failed(_) => Vec::new(),
+        }
+    });
+    join_all(batches).await.into_iter().flatten().collect()
+}
+
+/// What a repository's scan may take from elsewhere than its own REST routes.
+struct RepoContextLive<'a> {
+    org_template: Option<&'a Result<OidcTemplate, String>>,
+    org_settings: Option<&'a OrgSettings>,
+    snapshot: Option<graphql::Snapshot>,
 }
 
 /// The controls of one repository. `local` says the scanned folder is this repository, so
@@ -682,8 +947,13 @@ async fn repo_controls(
     full: &str,
     local: bool,
     declared: &Declared,
-    org_template: Option<&Result<OidcTemplate, String>>,
+    context: RepoContextLive<'_>,
 ) -> Vec<Control> {
+    let RepoContextLive {
+        org_template,
+        org_settings,
+        snapshot,
+    } = context;
     let target = format!("github:{full}");
     let Some((owner, name)) = full.split_once('/') else {
         return vec![
@@ -697,13 +967,33 @@ async fn repo_controls(
     let workflow_route = format!("{base}/actions/permissions/workflow");
     let permissions_route = format!("{base}/actions/permissions");
     let oidc_route = format!("{base}/actions/oidc/customization/sub");
-    let (environments, secrets, workflow, permissions, oidc, info) = futures_util::join!(
-        api.pages::<LiveEnvironment>(&environments_route, Some("environments")),
+    let fixed_workflow = org_settings.and_then(OrgSettings::fixed_workflow);
+    let fixed_actions = org_settings.and_then(OrgSettings::fixed_actions);
+    // GraphQL said there is no environment: the REST listing would be an empty page.
+    let no_environments = snapshot.as_ref().and_then(|s| s.environments) == Some(0);
+    let (environments, secrets, workflow, permissions, oidc) = futures_util::join!(
+        async {
+            if no_environments {
+                Fetch::Ok(Vec::new())
+            } else {
+                api.pages::<LiveEnvironment>(&environments_route, Some("environments"))
+                    .await
+            }
+        },
         api.pages::<Secret>(&secrets_route, Some("secrets")),
-        api.get::<WorkflowPermissions>(&workflow_route),
-        api.get::<ActionsPermissions>(&permissions_route),
+        async {
+            match &fixed_workflow {
+                Some(_) => None,
+                None => Some(api.get::<WorkflowPermissions>(&workflow_route).await),
+            }
+        },
+        async {
+            match &fixed_actions {
+                Some(_) => None,
+                None => Some(api.get::<ActionsPermissions>(&permissions_route).await),
+            }
+        },
         api.get::<OidcTemplate>(&oidc_route),
-        api.get::<RepositoryInfo>(&base),
     );
     let mut controls = Vec::new();
 
@@ -797,29 +1087,46 @@ async fn repo_controls(
         ));
     }
 
-    controls.push(workflow_permissions_control(
-        &target,
-        "repository",
-        workflow.or_reason(&workflow_route),
-        declared,
-    ));
-    let selected_route = format!("{base}/actions/permissions/selected-actions");
-    let permissions = permissions.or_reason(&permissions_route);
-    let selected = match &permissions {
-        Ok(p) if p.allowed_actions.as_deref() == Some("selected") => Some(
-            api.get::<SelectedActions>(&selected_route)
-                .await
-                .or_reason(&selected_route),
+    controls.push(match (workflow, fixed_workflow) {
+        (Some(workflow), _) => workflow_permissions_control(
+            &target,
+            "repository",
+            workflow.or_reason(&workflow_route),
+            declared,
         ),
-        _ => None,
-    };
-    controls.push(allowed_actions_control(
-        &target,
-        "repository",
-        permissions,
-        selected,
-        declared,
-    ));
+        (None, fixed) => {
+            let fixed = fixed.ok_or_else(|| "the organisation's setting was not read".to_string());
+            workflow_permissions_control(&target, "repository", fixed, declared).note(FIXED_BY_ORG)
+        }
+    });
+    let selected_route = format!("{base}/actions/permissions/selected-actions");
+    controls.push(match (permissions, fixed_actions) {
+        (Some(permissions), _) => {
+            let permissions = permissions.or_reason(&permissions_route);
+            let selected = match &permissions {
+                Ok(p) if p.allowed_actions.as_deref() == Some("selected") => Some(
+                    api.get::<SelectedActions>(&selected_route)
+                        .await
+                        .or_reason(&selected_route),
+                ),
+                _ => None,
+            };
+            allowed_actions_control(&target, "repository", permissions, selected, declared)
+        }
+        (None, fixed) => {
+            let (permissions, selected) = fixed.map_or_else(
+                || {
+                    (
+                        Err("the organisation's setting was not read".to_string()),
+                        None,
+                    )
+                },
+                |(p, s)| (Ok(p), s),
+            );
+            allowed_actions_control(&target, "repository", permissions, selected, declared)
+                .note(FIXED_BY_ORG)
+        }
+    });
     controls.push(oidc_control(
         &target,
         "repository",
@@ -830,55 +1137,78 @@ async fn repo_controls(
 
     // Default branch: classic protection or a ruleset's pull_request rule.
     let subject = "default branch";
-    let control = match info.or_reason(&base) {
+    let default_branch = match &snapshot {
+        Some(snapshot) => Ok(snapshot.default_branch.clone()),
+        None => api
+            .get::<RepositoryInfo>(&base)
+            .await
+            .or_reason(&base)
+            .map(|info| info.default_branch),
+    };
+    let control = match default_branch {
         Err(reason) => Control::new("default-branch-protection", &target, subject)
             .unknown(format!("cannot tell the default branch: {reason}")),
-        Ok(info) => match info.default_branch {
-            None => Control::new("default-branch-protection", &target, subject)
-                .unknown("GitHub did not return the repository's default_branch"),
-            Some(branch) => {
-                let protection_route = format!("{base}/branches/{}/protection", segment(&branch));
-                let rules_route = format!("{base}/rules/branches/{}", segment(&branch));
-                let (protection, rules) = futures_util::join!(
-                    api.get::<BranchProtection>(&protection_route),
-                    api.pages::<BranchRule>(&rules_route, None),
-                );
-                let rules = rules.or_reason(&rules_route);
-                // The bypass actors of the ruleset that requires the pull request.
-                let ruleset = match rules
-                    .as_ref()
-                    .ok()
-                    .and_then(|r| r.iter().find(|r| r.kind == "pull_request"))
-                {
-                    Some(rule) => Some(match rule.ruleset_id {
-                        None => Err("the pull_request rule names no ruleset_id".to_string()),
-                        Some(id) => {
-                            let route =
-                                match (rule.ruleset_source_type.as_deref(), &rule.ruleset_source) {
-                                    (Some("Organization"), Some(org)) => {
-                                        format!("/orgs/{}/rulesets/{id}", segment(org))
-                                    }
-                                    _ => format!("{base}/rulesets/{id}"),
-                                };
-                            api.get::<Ruleset>(&route).await.or_reason(&route)
-                        }
-                    }),
-                    None => None,
-                };
-                branch_control(
-                    &target,
-                    &branch,
+        Ok(None) => Control::new("default-branch-protection", &target, subject)
+            .unknown("GitHub did not return the repository's default_branch"),
+        Ok(Some(branch)) => {
+            let protection_route = format!("{base}/branches/{}/protection", segment(&branch));
+            let rules_route = format!("{base}/rules/branches/{}", segment(&branch));
+            let (protection, rules, ruleset) = match snapshot {
+                Some(graphql::Snapshot {
                     protection,
-                    rules,
+                    rules: Some(rules),
                     ruleset,
-                    &protection_route,
-                    declared,
-                )
-            }
-        },
+                    ..
+                }) => (protection, Ok(rules), ruleset),
+                snapshot => {
+                    let (protection, rules) = futures_util::join!(
+                        async {
+                            match snapshot {
+                                Some(s) => s.protection,
+                                None => api.get::<BranchProtection>(&protection_route).await,
+                            }
+                        },
+                        api.pages::<BranchRule>(&rules_route, None),
+                    );
+                    let rules = rules.or_reason(&rules_route);
+                    let ruleset = ruleset_of(api, &base, rules.as_ref().ok()).await;
+                    (protection, rules, ruleset)
+                }
+            };
+            branch_control(
+                &target,
+                &branch,
+                protection,
+                rules,
+                ruleset,
+                &protection_route,
+                declared,
+            )
+        }
     };
     controls.push(control);
     controls
+}
+
+/// The bypass actors of the ruleset that requires the pull request, over REST.
+async fn ruleset_of(
+    api: &Api,
+    base: &str,
+    rules: Option<&Vec<BranchRule>>,
+) -> Option<Result<Ruleset, String>> {
+    let rule = rules?.iter().find(|r| r.kind == "pull_request")?;
+    Some(match rule.ruleset_id {
+        None => Err("the pull_request rule names no ruleset_id".to_string()),
+        Some(id) => {
+            let route = match (rule.ruleset_source_type.as_deref(), &rule.ruleset_source) {
+                (Some("Organization"), Some(org)) => {
+                    format!("/orgs/{}/rulesets/{id}", segment(org))
+                }
+                _ => format!("{base}/rulesets/{id}"),
+            };
+            api.get::<Ruleset>(&route).await.or_reason(&route)
+        }
+    })
 }
 
 async fn org_controls(
@@ -886,27 +1216,12 @@ async fn org_controls(
     org: &str,
     declared: &Declared,
     oidc: &Result<OidcTemplate, String>,
+    settings: &OrgSettings,
 ) -> Vec<Control> {
     let target = format!("github-org:{org}");
     let base = format!("/orgs/{}", segment(org));
     let secrets_route = format!("{base}/actions/secrets");
-    let workflow_route = format!("{base}/actions/permissions/workflow");
-    let permissions_route = format!("{base}/actions/permissions");
-    let (secrets, workflow, permissions) = futures_util::join!(
-        api.pages::<Secret>(&secrets_route, Some("secrets")),
-        api.get::<WorkflowPermissions>(&workflow_route),
-        api.get::<ActionsPermissions>(&permissions_route),
-    );
-    let selected_route = format!("{base}/actions/permissions/selected-actions");
-    let permissions = permissions.or_reason(&permissions_route);
-    let selected = match &permissions {
-        Ok(p) if p.allowed_actions.as_deref() == Some("selected") => Some(
-            api.get::<SelectedActions>(&selected_route)
-                .await
-                .or_reason(&selected_route),
-        ),
-        _ => None,
-    };
+    let secrets = api.pages::<Secret>(&secrets_route, Some("secrets")).await;
     vec![
         secrets_control(
             &target,
@@ -914,13 +1229,14 @@ async fn org_controls(
             secrets.or_reason(&secrets_route),
             declared,
         ),
-        workflow_permissions_control(
+        workflow_permissions_control(&target, "organisation", settings.workflow.clone(), declared),
+        allowed_actions_control(
             &target,
             "organisation",
-            workflow.or_reason(&workflow_route),
+            settings.permissions.clone(),
+            settings.selected.clone(),
             declared,
         ),
-        allowed_actions_control(&target, "organisation", permissions, selected, declared),
         oidc_control(&target, "organisation", oidc.clone(), None, declared),
     ]
 }

@@ -9,7 +9,10 @@
 //! credentials the live checks step aside and say why ([`Skipped`]).
 
 pub mod aws;
+pub mod etag_cache;
+pub mod fetch_error;
 pub mod github;
+pub mod graphql;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -239,6 +242,16 @@ pub struct DriftReport {
     /// The lowest `x-ratelimit-remaining` GitHub reported during the run: the budget left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github_rate_remaining: Option<u64>,
+    /// Of `github_requests`, the GraphQL queries (GitHub prices them from a separate budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_graphql_requests: Option<u64>,
+    /// The GraphQL budget (points) GitHub said was left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_graphql_remaining: Option<u64>,
+    /// Conditional requests answered `304 Not Modified` from `--cache`: not in
+    /// `github_requests`, since GitHub does not count them against the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_not_modified: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -333,6 +346,24 @@ impl DriftReport {
                 merged.github_rate_remaining =
                     Some(merged.github_rate_remaining.map_or(left, |m| m.min(left)));
             }
+            for (sum, n) in [
+                (
+                    &mut merged.github_graphql_requests,
+                    report.github_graphql_requests,
+                ),
+                (&mut merged.github_not_modified, report.github_not_modified),
+            ] {
+                if let Some(n) = n {
+                    *sum = Some(sum.unwrap_or(0) + n);
+                }
+            }
+            if let Some(left) = report.github_graphql_remaining {
+                merged.github_graphql_remaining = Some(
+                    merged
+                        .github_graphql_remaining
+                        .map_or(left, |m| m.min(left)),
+                );
+            }
             merged.controls.extend(report.controls);
             for skipped in report.skipped {
                 if !merged
@@ -421,6 +452,16 @@ pub const CONTROLS: &[(&str, &str, &str)] = &[
         "role-max-session-duration",
         "Role session duration",
         "the live MaxSessionDuration is the declared one",
+    ),
+    (
+        "role-path",
+        "Role path",
+        "the live role path is the declared one (IAM's default `/` when none is written)",
+    ),
+    (
+        "role-permissions-boundary",
+        "Role permissions boundary",
+        "the live permissions boundary is the declared one, and none is set that is not declared",
     ),
     (
         "role-inline-policies",
@@ -537,6 +578,8 @@ pub struct DriftOptions {
     pub concurrency: usize,
     /// Longest time, in seconds, one request (connect, answer and whole body) may take.
     pub request_timeout: u64,
+    /// Where GitHub answers are kept with their ETags for conditional requests next run.
+    pub cache: Option<PathBuf>,
 }
 
 /// A workflow job's `environment:`, with where it is written.
@@ -694,6 +737,9 @@ pub fn run(options: &DriftOptions) -> DriftReport {
                 }));
             report.github_requests = Some(scanned.requests);
             report.github_rate_remaining = scanned.remaining;
+            report.github_graphql_requests = Some(scanned.graphql_requests);
+            report.github_graphql_remaining = scanned.graphql_remaining;
+            report.github_not_modified = Some(scanned.not_modified);
         }
     }
     if options.aws {

@@ -191,6 +191,18 @@ pub fn drift_within(
         if let Some(left) = report.github_rate_remaining {
             let _ = write!(out, "; rate-limit budget left: {left}");
         }
+        if let Some(graphql) = report.github_graphql_requests.filter(|n| *n > 0) {
+            let _ = write!(out, "; of them GraphQL queries: {graphql}");
+            if let Some(left) = report.github_graphql_remaining {
+                let _ = write!(out, " (GraphQL budget left: {left} points)");
+            }
+        }
+        if let Some(free) = report.github_not_modified.filter(|n| *n > 0) {
+            let _ = write!(
+                out,
+                "; answered unchanged from --cache (not counted by GitHub): {free}"
+            );
+        }
         out.push_str(".\n\n");
     }
     out.push_str(
