@@ -22,6 +22,8 @@ struct Catalogue {
     local_cluster_actions: Vec<String>,
     local_cluster_commands: Vec<String>,
     non_production_words: Vec<String>,
+    non_deploy_purposes: Vec<String>,
+    deploy_intent_words: Vec<String>,
 }
 
 /// An embedded data file that does not parse leaves the catalogue empty; a unit test keeps it
@@ -202,6 +204,9 @@ pub struct DeployEvidence {
     pub fragment: Option<String>,
     /// The evidence is only an action that gets cloud credentials.
     pub credentials_only: bool,
+    /// The evidence is a copy to a bucket (`aws s3 cp … s3://…`): a deploy of a site or an
+    /// artifact, unless the job says it backs up or exports data.
+    pub copies_to_bucket: bool,
 }
 
 /// One command as a message shows it: words joined by single spaces.
@@ -238,6 +243,7 @@ pub fn step_deploys(step: &Step, local_cluster: bool) -> Option<DeployEvidence> 
                 route: step.route.key("uses"),
                 fragment: None,
                 credentials_only: credentials.is_some(),
+                copies_to_bucket: false,
             });
         }
     }
@@ -265,21 +271,24 @@ pub fn step_deploys(step: &Step, local_cluster: bool) -> Option<DeployEvidence> 
             let bucket = writes_to_bucket(&code[found.end()..])?;
             let text = found.as_str().trim_start_matches(separators);
             let shown = format!("{} … {bucket}", squeeze(text.trim_end_matches(separators)));
-            Some((found.start(), shown, first_line(text)))
+            Some((found.start(), shown, first_line(text), true))
         })
     });
     let cluster = (!local_cluster)
         .then(|| command(&CLUSTER_COMMAND))
         .flatten();
-    let (_, shown, fragment) = [command(&DEPLOY_COMMAND), cluster, copy]
+    let (_, shown, fragment, copies_to_bucket) = [command(&DEPLOY_COMMAND), cluster]
         .into_iter()
         .flatten()
-        .min_by_key(|(start, _, _)| *start)?;
+        .map(|(start, shown, fragment)| (start, shown, fragment, false))
+        .chain(copy)
+        .min_by_key(|(start, _, _, _)| *start)?;
     Some(DeployEvidence {
         why: format!("runs `{shown}`"),
         route: step.route.key("run"),
         fragment: Some(fragment),
         credentials_only: false,
+        copies_to_bucket,
     })
 }
 
@@ -322,10 +331,58 @@ fn plans(step: &Step) -> bool {
     })
 }
 
+/// The words of a job's own description: its id, its name and its steps' names.
+fn description_words(job: &Job) -> Vec<String> {
+    let mut texts: Vec<&str> = vec![job.id];
+    texts.extend(job.node.get_str("name"));
+    texts.extend(
+        job.steps()
+            .iter()
+            .filter_map(|step| step.node.get_str("name")),
+    );
+    texts.iter().flat_map(|text| words(text)).collect()
+}
+
+/// Whether a word is in a catalogue list.
+fn listed(word: &str, list: &[String]) -> bool {
+    list.iter().any(|entry| entry == word)
+}
+
+/// The word saying a job scans, backs up, exports, reports or tests rather than deploys, when
+/// its description says so and names no deploy (`docker-vulnerability-scan`, `s3-backup`;
+/// not `deploy-test`).
+fn non_deploy_purpose(job: &Job) -> Option<String> {
+    let words = description_words(job);
+    if words
+        .iter()
+        .any(|word| listed(word, &CATALOGUE.deploy_intent_words))
+    {
+        return None;
+    }
+    words
+        .into_iter()
+        .find(|word| listed(word, &CATALOGUE.non_deploy_purposes))
+}
+
+/// Whether a job says it changes a live system: a deploy word in its description or in its
+/// commands (`./scripts/deploy.sh`, `make release`).
+pub fn shows_deploy_intent(job: &Job) -> bool {
+    let intent = |word: &String| listed(word, &CATALOGUE.deploy_intent_words);
+    description_words(job).iter().any(intent)
+        || job
+            .steps()
+            .iter()
+            .filter_map(|step| step.run())
+            .any(|run| words(&code_only(run)).iter().any(intent))
+}
+
 /// The first deploying step of a job, with the evidence. A job whose only evidence is cloud
 /// credentials and that plans (`terraform plan`, `cdk diff`, a read-only role) is a plan job,
-/// not a deploy.
+/// not a deploy. A job that says it scans, backs up, exports or tests (see
+/// [`non_deploy_purpose`]) is not a deploy on weak evidence alone: cloud credentials, or a copy
+/// to a bucket.
 pub fn first_deploy_step<'a>(job: &Job<'a>) -> Option<(Step<'a>, DeployEvidence)> {
+    let purpose = non_deploy_purpose(job);
     let mut local_cluster = false;
     let mut first: Option<(Step<'a>, DeployEvidence)> = None;
     let mut planning = false;
@@ -333,16 +390,20 @@ pub fn first_deploy_step<'a>(job: &Job<'a>) -> Option<(Step<'a>, DeployEvidence)
         local_cluster |= starts_local_cluster(&step);
         planning |= plans(&step);
         if let Some(evidence) = step_deploys(&step, local_cluster) {
+            if evidence.copies_to_bucket && purpose.is_some() {
+                continue;
+            }
             let credentials_only = evidence.credentials_only;
-            if first.is_none() {
-                first = Some((step, evidence));
-            }
+            let mut found = first.take().unwrap_or((step, evidence));
             if !credentials_only {
-                return first;
+                // The job deploys: the first step still points at where it starts.
+                found.1.credentials_only = false;
+                return Some(found);
             }
+            first = Some(found);
         }
     }
-    first.filter(|_| !planning)
+    first.filter(|_| !planning && purpose.is_none())
 }
 
 /// What a job deploys to, judged from the words of its id, name, step names, `with:` and `env:`
@@ -404,14 +465,42 @@ fn names_target(key: &str) -> bool {
         "slot",
         "deployment",
         "tier",
+        "account",
     ]
     .iter()
     .any(|word| key.contains(word))
 }
 
-/// What a job deploys to, with `is_production` deciding which words are production.
-pub fn job_target(job: &Job, is_production: impl Fn(&str) -> bool) -> Target {
+/// Whether a job runs only for pull requests: every trigger of its workflow is a pull-request
+/// event, or its `if:` tests for `pull_request` and names no other event. What such a job
+/// deploys is a pull request's preview.
+fn runs_only_for_pull_requests(workflow: &super::Workflow, job: &Job) -> bool {
+    let pull_request = |event: &str| event.starts_with("pull_request");
+    let triggers = workflow.triggers();
+    if !triggers.is_empty() && triggers.iter().all(|event| pull_request(event)) {
+        return true;
+    }
+    job.node.get_str("if").is_some_and(|condition| {
+        let other_events = ["'push'", "'release'", "'workflow_dispatch'", "'schedule'"];
+        condition.contains("'pull_request")
+            && !condition.contains("event_name !=")
+            && !other_events.iter().any(|event| condition.contains(event))
+    })
+}
+
+/// What a job deploys to, with `is_production` deciding which words are production. The
+/// workflow's `env:` counts too: `ACCOUNT_ID: ${{ secrets.STAGING_AWS_ACCOUNT_ID }}` there
+/// names the target of every job. A job that runs only for pull requests deploys a preview.
+pub fn job_target(
+    workflow: &super::Workflow,
+    job: &Job,
+    is_production: impl Fn(&str) -> bool,
+) -> Target {
+    let workflow_env = workflow.root.get("env");
     let mut texts: Vec<String> = vec![job.id.to_string()];
+    if runs_only_for_pull_requests(workflow, job) {
+        texts.push("preview".to_string());
+    }
     texts.extend(job.node.get_str("name").map(str::to_string));
     // Only the values of keys that name a target: `image: europe-docker.pkg.dev/…` is not a
     // dev deploy.
@@ -425,6 +514,7 @@ pub fn job_target(job: &Job, is_production: impl Fn(&str) -> bool) -> Target {
             );
         }
     };
+    values(workflow_env, &mut texts);
     values(job.node.get("env"), &mut texts);
     for step in job.steps() {
         texts.extend(step.node.get_str("name").map(str::to_string));

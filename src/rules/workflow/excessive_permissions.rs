@@ -28,6 +28,11 @@ Reports the ways the `GITHUB_TOKEN` gets more power than a job needs:
 A workflow triggered only by `workflow_call` with no `permissions` is not reported: a
 reusable workflow's token is the one its caller grants, so the caller is where the scopes are
 decided (and checked). With any other trigger beside `workflow_call`, the jobs are reported.
+Where tollgate differs from zizmor on purpose: zizmor also reports a job of a
+`workflow_call`-only workflow that itself calls another reusable workflow (its
+`issue-472-repro.yml`); tollgate leaves that to the outermost caller too. zizmor reports each
+write scope of a workflow-level block on its own line; tollgate reports the block once and
+names every scope.
 
 Where tollgate differs from zizmor: zizmor reports one finding per write scope and reports the
 single-job workflow-level case only in its pedantic persona; tollgate reports one finding on

@@ -336,7 +336,9 @@ fn provider_of_secret(name: &str) -> Option<Provider> {
 }
 
 /// Names under `context` (`secrets`, `inputs`) read by the expressions in `text`, with the
-/// expression text.
+/// expression text. `secrets.GITHUB_TOKEN` is never one: it is the job's own token, issued
+/// per run and expiring with it (`NODE_AUTH_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to publish to
+/// GitHub Packages is already short-lived).
 fn read_in(text: &str, context: &str) -> Vec<(String, String)> {
     let prefix = format!("{context}.");
     expr::expressions(text)
@@ -345,6 +347,7 @@ fn read_in(text: &str, context: &str) -> Vec<(String, String)> {
             expr::contexts(e.inner)
                 .into_iter()
                 .filter_map(|c| c.strip_prefix(&prefix).map(str::to_string))
+                .filter(|name| !name.eq_ignore_ascii_case("GITHUB_TOKEN"))
                 .map(move |name| (name, e.text.to_string()))
                 .collect::<Vec<_>>()
         })

@@ -53,7 +53,9 @@ enum Unpinned {
 
 fn judge(uses: &str) -> Option<Unpinned> {
     let uses = uses.trim();
-    if uses.starts_with("./") || uses.starts_with(".\\") {
+    // `$/…` names a workflow of the same repository (zizmor's self-repository syntax); either
+    // way it is not a remote action, as no owner is called `$`, so there is no ref to pin.
+    if uses.starts_with("./") || uses.starts_with(".\\") || uses.starts_with("$/") {
         return None;
     }
     // Container images are `unpinned-image`'s to judge.

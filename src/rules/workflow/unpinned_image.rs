@@ -28,6 +28,8 @@ are fine.
 **Differences from zizmor** (`unpinned-images`): zizmor shows tag-pinned images only in its
 pedantic and auditor personas; tollgate reports them at medium by default. `docker://` step
 images were reported by `unpinned-action` before this rule and are now reported here only.
+An image chosen through a matrix is reported once on its line, naming the least pinned value;
+zizmor reports one finding per matrix expansion.
 
 ## Why is this bad
 A tag is a pointer that whoever controls the registry repository can move. The job then runs

@@ -1,7 +1,7 @@
 //! `unprotected-deploy`: a job that deploys without a protected environment.
 
 use crate::finding::{Location, Severity};
-use crate::model::deploy::{Target, first_deploy_step, job_target};
+use crate::model::deploy::{Target, first_deploy_step, job_target, shows_deploy_intent};
 use crate::model::{Job, Workflow};
 use crate::rules::{Cx, Rule, RuleMeta};
 
@@ -26,12 +26,24 @@ production (medium). The catalogue of actions and commands is data:
 `rules/workflow/deploy.toml`.
 
 Without an `environment:`, the severity follows what the job deploys to, read from its id,
-name, step names, `with:`/`env:` values and the target arguments of its commands (namespace,
+name, step names, `with:`/`env:` values (the job's, its steps' and the workflow's) and the target arguments of its commands (namespace,
 project, cluster, stack, workspace, stage, context, bucket):
 - a production word (the production patterns of `tollgate.yml`), or no word either way: high;
-- only non-production words (dev, test, staging, sandbox, preview, ci, qa, …): low. It still
+- only non-production words (dev, test, staging, sandbox, preview, ci, qa, …), or a job that
+  runs only for pull requests (every trigger is a pull-request event, or its `if:` tests for
+  `pull_request` alone), which deploys a preview: low. It still
   matters: the credentials such a job uses are repository secrets or a repository-wide trust,
   not scoped to an environment, so any branch or workflow can use them.
+
+Cloud credentials alone are not a deploy. A job whose only evidence is a credentials action
+is reported at high only when it says it deploys (a deploy word such as `deploy`, `release`,
+`publish`, `apply` in its id, name, step names or commands, like `./scripts/deploy.sh`); at
+medium otherwise ("no deploy step was recognised"); and not at all when its description says
+it does something else — scans, backs up, exports, reports or tests
+(`docker-vulnerability-scan`, `s3-backup`, `export-data`) — and names no deploy. A copy to a
+bucket in such a job (`aws s3 cp backup.zip s3://…` in `s3-backup`) is a data copy, not a
+deploy. The word lists are `non_deploy_purposes` and `deploy_intent_words` in
+`rules/workflow/deploy.toml`.
 
 Not deploys: plan-only and read-only jobs (cloud credentials used only for `terraform plan`,
 `cdk diff`, `pulumi preview`, `helm template|diff`, `kubectl diff`, a plan action, or a role
@@ -98,7 +110,7 @@ impl Rule for UnprotectedDeploy {
         Self::META
     }
 
-    fn check_job(&self, cx: &mut Cx, _workflow: &Workflow, job: &Job) {
+    fn check_job(&self, cx: &mut Cx, workflow: &Workflow, job: &Job) {
         let Some((_, evidence)) = first_deploy_step(job) else {
             return;
         };
@@ -110,7 +122,9 @@ impl Rule for UnprotectedDeploy {
         .labelled("deploys here");
         let job_location = Location::key(job.route.clone()).labelled(format!("job `{}`", job.id));
         match job.environment() {
-            None => match job_target(job, |word| cx.config.is_production(word)) {
+            None => match job_target(workflow, job, |word| {
+                cx.config.is_production(word)
+            }) {
                 Target::NonProduction(word) => cx.report(
                     Self::META
                         .finding(
@@ -121,6 +135,20 @@ impl Rule for UnprotectedDeploy {
                             deploys_here,
                         )
                         .severity(Severity::Low)
+                        .related(job_location),
+                ),
+                // Credentials alone are not a deploy: without a deploy command, a deploy
+                // action or a deploy word, the job may only read with them.
+                _ if evidence.credentials_only && !shows_deploy_intent(job) => cx.report(
+                    Self::META
+                        .finding(
+                            format!(
+                                "job `{}` {why} with no `environment:`, but no deploy step was recognised; if the role can change live systems, gate the job with an environment and bind the role's trust to it",
+                                job.id
+                            ),
+                            deploys_here,
+                        )
+                        .severity(Severity::Medium)
                         .related(job_location),
                 ),
                 Target::Production(_) | Target::Unknown => cx.report(
