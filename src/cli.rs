@@ -233,7 +233,7 @@ pub struct DriftArgs {
     pub shard: Option<String>,
     /// Report format.
     #[arg(long, value_enum, default_value = "markdown")]
-    pub format: crate::drift::report::DriftFormat,
+    pub format: crate::output::drift::DriftFormat,
     /// Config file (default: tollgate.yml in the scanned folder or repository root).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -628,7 +628,7 @@ fn drift(args: DriftArgs) -> ExitCode {
         DriftReport::merge(reports)
     };
     let written = emit(
-        &drift::report::render(&report, args.format),
+        &crate::output::drift::render(&report, args.format),
         args.output.as_deref(),
     );
     if written != ExitCode::SUCCESS {

@@ -13,7 +13,6 @@ pub mod etag_cache;
 pub mod fetch_error;
 pub mod github;
 pub mod graphql;
-pub mod report;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

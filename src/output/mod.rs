@@ -1,5 +1,7 @@
 //! Thin adapters from one [`Report`] to each output format.
 
+#[cfg(feature = "drift")]
+pub mod drift;
 pub mod github;
 pub mod human;
 pub mod json;

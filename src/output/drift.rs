@@ -1,13 +1,12 @@
 //! The drift report in four forms: Markdown and HTML for the person who forwards it to an
 //! auditor, JSON (versioned, mergeable across shards) and SARIF (results anchored on the
-//! declared-policy line). Markdown and SARIF are written by `output/`, with the same writers
-//! as `check`'s.
+//! declared-policy line). Markdown and SARIF use the same writers as `check`'s.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CONTROLS, Control, DriftReport, Status, control_title};
-use crate::output::sarif::uri;
+use super::sarif::uri;
+use crate::drift::{CONTROLS, Control, DriftReport, Status, control_title};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DriftFormat {
@@ -26,9 +25,7 @@ pub fn render(report: &DriftReport, format: DriftFormat) -> String {
             text.push('\n');
             text
         }
-        DriftFormat::Sarif => {
-            crate::output::text_of(|out| crate::output::sarif::write_drift(report, out))
-        }
+        DriftFormat::Sarif => super::text_of(|out| super::sarif::write_drift(report, out)),
     }
 }
 
@@ -91,7 +88,7 @@ fn full_report_place() -> Option<String> {
 }
 
 pub fn markdown(report: &DriftReport) -> String {
-    crate::output::markdown::drift(report, full_report_place().as_deref())
+    super::markdown::drift(report, full_report_place().as_deref())
 }
 
 fn esc(text: &str) -> String {
