@@ -812,106 +812,6 @@ fn claim_of(target: &str, mapping: &[(String, String)]) -> Option<String> {
         .then(|| claim.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dnf(text: &str) -> Vec<Vec<(String, Comparison, Vec<String>)>> {
-        let mapping = vec![
-            ("google.subject".to_string(), "assertion.sub".to_string()),
-            (
-                "attribute.repository".to_string(),
-                "assertion.repository".to_string(),
-            ),
-        ];
-        cel_alternatives(text, &mapping, &Route::root())
-            .into_iter()
-            .map(|alt| {
-                alt.into_iter()
-                    .map(|t| (t.claim, t.comparison, t.values))
-                    .collect()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn cel_conditions_in_disjunctive_form() {
-        let one = dnf("assertion.repository == 'acme/app' && attribute.repository != ''");
-        assert_eq!(one.len(), 1);
-        assert_eq!(one[0][0].0, "repository");
-        assert_eq!(one[0][1].1, Comparison::Loose);
-        let two = dnf(
-            "(assertion.ref == 'refs/heads/main' || assertion.ref == 'refs/tags/v1') && attribute.repository in ['acme/app', \"acme/web\"]",
-        );
-        assert_eq!(two.len(), 2);
-        assert_eq!(two[1][1].2, vec!["acme/app".to_string(), "acme/web".into()]);
-        let prefix = dnf("google.subject.startsWith('repo:acme/')");
-        assert_eq!(prefix[0][0].0, "sub");
-        assert_eq!(prefix[0][0].1, Comparison::Prefix);
-        assert_eq!(
-            dnf("assertion.sub.matches('^repo:acme/.*$')")[0][0].1,
-            Comparison::Unreadable
-        );
-        assert_eq!(dnf("${var.condition}")[0][0].1, Comparison::Unreadable);
-    }
-
-    #[test]
-    fn alternatives_as_subjects() {
-        let tests = vec![
-            ClaimTest {
-                claim: "repository".into(),
-                comparison: Comparison::Exact,
-                values: vec!["acme/app".into()],
-                route: Route::root(),
-            },
-            ClaimTest {
-                claim: "environment".into(),
-                comparison: Comparison::Exact,
-                values: vec!["production".into()],
-                route: Route::root(),
-            },
-        ];
-        let patterns = ClaimTest::subject_patterns(&tests, &Route::root());
-        assert_eq!(patterns.len(), 1);
-        assert_eq!(patterns[0].text, "repo:acme/app:environment:production");
-        assert!(tests[0].binds_repository());
-        let owner = vec![ClaimTest {
-            claim: "repository_owner".into(),
-            comparison: Comparison::Exact,
-            values: vec!["acme".into()],
-            route: Route::root(),
-        }];
-        assert_eq!(
-            ClaimTest::subject_patterns(&owner, &Route::root())[0].text,
-            "repo:acme/*:*"
-        );
-        assert_eq!(
-            ClaimTest::subject_patterns(&[], &Route::root())[0].text,
-            "repo:*:*"
-        );
-    }
-
-    #[test]
-    fn members_of_a_pool() {
-        let route = Route::root();
-        let (pool, tests) = federated_member(
-            "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/attribute.repository/acme/app",
-            &route,
-        )
-        .unwrap();
-        assert_eq!(pool.as_deref(), Some("ci"));
-        assert_eq!(tests[0].claim, "repository");
-        assert_eq!(tests[0].values, vec!["acme/app".to_string()]);
-        let (_, all) = federated_member(
-            "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/*",
-            &route,
-        )
-        .unwrap();
-        assert!(all.is_empty());
-        assert!(federated_member("serviceAccount:x@p.iam.gserviceaccount.com", &route).is_none());
-    }
-}
-
 /// Where a GCP or Azure login step leads.
 pub enum Lead<'r> {
     /// The provider or application is chosen at run time (`${{ secrets.… }}`).
@@ -1082,4 +982,104 @@ pub fn unreadable(alternative: &[ClaimTest]) -> Option<&ClaimTest> {
     alternative
         .iter()
         .find(|t| t.comparison == Comparison::Unreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dnf(text: &str) -> Vec<Vec<(String, Comparison, Vec<String>)>> {
+        let mapping = vec![
+            ("google.subject".to_string(), "assertion.sub".to_string()),
+            (
+                "attribute.repository".to_string(),
+                "assertion.repository".to_string(),
+            ),
+        ];
+        cel_alternatives(text, &mapping, &Route::root())
+            .into_iter()
+            .map(|alt| {
+                alt.into_iter()
+                    .map(|t| (t.claim, t.comparison, t.values))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cel_conditions_in_disjunctive_form() {
+        let one = dnf("assertion.repository == 'acme/app' && attribute.repository != ''");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0][0].0, "repository");
+        assert_eq!(one[0][1].1, Comparison::Loose);
+        let two = dnf(
+            "(assertion.ref == 'refs/heads/main' || assertion.ref == 'refs/tags/v1') && attribute.repository in ['acme/app', \"acme/web\"]",
+        );
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1][1].2, vec!["acme/app".to_string(), "acme/web".into()]);
+        let prefix = dnf("google.subject.startsWith('repo:acme/')");
+        assert_eq!(prefix[0][0].0, "sub");
+        assert_eq!(prefix[0][0].1, Comparison::Prefix);
+        assert_eq!(
+            dnf("assertion.sub.matches('^repo:acme/.*$')")[0][0].1,
+            Comparison::Unreadable
+        );
+        assert_eq!(dnf("${var.condition}")[0][0].1, Comparison::Unreadable);
+    }
+
+    #[test]
+    fn alternatives_as_subjects() {
+        let tests = vec![
+            ClaimTest {
+                claim: "repository".into(),
+                comparison: Comparison::Exact,
+                values: vec!["acme/app".into()],
+                route: Route::root(),
+            },
+            ClaimTest {
+                claim: "environment".into(),
+                comparison: Comparison::Exact,
+                values: vec!["production".into()],
+                route: Route::root(),
+            },
+        ];
+        let patterns = ClaimTest::subject_patterns(&tests, &Route::root());
+        assert_eq!(patterns.len(), 1);
+        assert_eq!(patterns[0].text, "repo:acme/app:environment:production");
+        assert!(tests[0].binds_repository());
+        let owner = vec![ClaimTest {
+            claim: "repository_owner".into(),
+            comparison: Comparison::Exact,
+            values: vec!["acme".into()],
+            route: Route::root(),
+        }];
+        assert_eq!(
+            ClaimTest::subject_patterns(&owner, &Route::root())[0].text,
+            "repo:acme/*:*"
+        );
+        assert_eq!(
+            ClaimTest::subject_patterns(&[], &Route::root())[0].text,
+            "repo:*:*"
+        );
+    }
+
+    #[test]
+    fn members_of_a_pool() {
+        let route = Route::root();
+        let (pool, tests) = federated_member(
+            "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/attribute.repository/acme/app",
+            &route,
+        )
+        .unwrap();
+        assert_eq!(pool.as_deref(), Some("ci"));
+        assert_eq!(tests[0].claim, "repository");
+        assert_eq!(tests[0].values, vec!["acme/app".to_string()]);
+        let (_, all) = federated_member(
+            "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/*",
+            &route,
+        )
+        .unwrap();
+        assert!(all.is_empty());
+        assert!(federated_member("serviceAccount:x@p.iam.gserviceaccount.com", &route).is_none());
+    }
 }
