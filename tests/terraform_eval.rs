@@ -214,3 +214,95 @@ fn azure_deploy_path_through_the_federated_credential() {
     );
     assert_eq!(findings("azure-path/safe"), vec![]);
 }
+
+/// `dir` with a root calling `m0`, each `m<d>` calling `m<d+1>` `fan_out` times, and the
+/// deepest module making one role trusted on `repo:o/*`.
+fn module_fan(dir: &std::path::Path, depth: usize, fan_out: usize) {
+    for d in 0..=depth {
+        let folder = dir.join(format!("m{d}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut text = String::from("variable \"name\" { default = \"x\" }\n");
+        if d < depth {
+            for k in 0..fan_out {
+                text.push_str(&format!(
+                    "module \"c{k}\" {{\n  source = \"../m{}\"\n  name = \"${{var.name}}-{k}\"\n}}\n",
+                    d + 1
+                ));
+            }
+        } else {
+            text.push_str(concat!(
+                "resource \"aws_iam_role\" \"r\" {\n  name = var.name\n",
+                "  assume_role_policy = jsonencode({ Statement = [{ Effect = \"Allow\",\n",
+                "    Action = \"sts:AssumeRoleWithWebIdentity\",\n",
+                "    Principal = { Federated = \"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com\" },\n",
+                "    Condition = { StringLike = { \"token.actions.githubusercontent.com:sub\" = \"repo:o/*\" } } }] })\n}\n",
+            ));
+        }
+        std::fs::write(folder.join("main.tf"), text).unwrap();
+    }
+    std::fs::write(
+        dir.join("main.tf"),
+        "module \"top\" {\n  source = \"./m0\"\n  name = \"t\"\n}\n",
+    )
+    .unwrap();
+}
+
+fn oidc_findings_in(dir: &std::path::Path) -> usize {
+    let report = engine::check(&CheckOptions {
+        paths: vec![dir.to_path_buf()],
+        ..CheckOptions::default()
+    });
+    report
+        .findings
+        .iter()
+        // One high finding per role (`repo:o/*`); the low "no `aud`" beside it is not counted.
+        .filter(|f| f.rule == "iam-oidc-trust-unbounded" && f.severity.to_string() == "high")
+        .count()
+}
+
+#[test]
+fn module_instances_below_one_call_are_bounded() {
+    // Two levels of two calls each are followed whole: four instances of the role.
+    let small = tempfile::tempdir().unwrap();
+    module_fan(small.path(), 2, 2);
+    assert_eq!(oidc_findings_in(small.path()), 4);
+    // Eight levels of four calls would be 4^8 = 65,536 instances from nine small files: the
+    // evaluation stops at its instance budget instead of growing with fan-out^depth.
+    let hostile = tempfile::tempdir().unwrap();
+    module_fan(hostile.path(), 8, 4);
+    let found = oidc_findings_in(hostile.path());
+    assert!(found > 0 && found < 1_000, "{found} findings");
+}
+
+#[test]
+fn a_nested_module_outside_the_repository_is_not_read() {
+    // repo/main.tf → repo/app → ../../outside: the second hop leaves the scanned tree.
+    let base = tempfile::tempdir().unwrap();
+    module_fan(&base.path().join("outside"), 0, 0);
+    let repo = base.path().join("scan/repo");
+    std::fs::create_dir_all(repo.join("app")).unwrap();
+    std::fs::write(
+        repo.join("main.tf"),
+        "module \"app\" {\n  source = \"./app\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("app/main.tf"),
+        "module \"escape\" {\n  source = \"../../../outside/m0\"\n  name = \"t\"\n}\n",
+    )
+    .unwrap();
+    assert_eq!(oidc_findings_in(&repo), 0);
+    // The same module inside the tree is followed.
+    std::fs::create_dir_all(repo.join("inside/m0")).unwrap();
+    std::fs::copy(
+        base.path().join("outside/m0/main.tf"),
+        repo.join("inside/m0/main.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("app/main.tf"),
+        "module \"inner\" {\n  source = \"../inside/m0\"\n  name = \"t\"\n}\n",
+    )
+    .unwrap();
+    assert_eq!(oidc_findings_in(&repo), 1);
+}

@@ -150,7 +150,7 @@ impl Tree {
                 if !target.starts_with(&self.root) || self.only.is_some() {
                     continue;
                 }
-                local_module_roles(&target, &call.value, span)
+                local_module_roles(&target, &self.root, &call.value, span)
             } else if let Some(module) = registry::find(&source) {
                 registry_role(module, &call.value, span)
                     .into_iter()
@@ -387,9 +387,27 @@ fn as_document(value: Value) -> Value {
 /// Local modules followed below a call: deeper than any real tree, and a cycle ends here.
 const MAX_MODULE_DEPTH: usize = 8;
 
+/// Module instances evaluated below one call. Each call of a module is evaluated anew with
+/// its arguments, so a tree that calls each module several times grows as fan-out^depth: a
+/// few small hostile files would otherwise cost minutes. Real trees stay far below this;
+/// what lies beyond it is not followed, as a module outside the table is not.
+const MAX_MODULE_INSTANCES: usize = 128;
+
+/// Whether a local module's folder may be read: inside the repository, and not reached
+/// through a symbolic link (which could point anywhere).
+fn readable_module_dir(dir: &Path, root: &Path) -> bool {
+    dir.starts_with(root) && std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+}
+
 /// The roles of the local module in `dir`, evaluated with the arguments of `call`.
-fn local_module_roles(dir: &Path, call: &Node, span: crate::source::Span) -> Vec<(String, Node)> {
-    module_roles(dir, call_inputs(call), span, 0)
+fn local_module_roles(
+    dir: &Path,
+    root: &Path,
+    call: &Node,
+    span: crate::source::Span,
+) -> Vec<(String, Node)> {
+    let mut budget = MAX_MODULE_INSTANCES;
+    module_roles(dir, root, call_inputs(call), span, 0, &mut budget)
 }
 
 /// The roles of the module in `dir` with `inputs`, and of the modules it calls in turn (local
@@ -397,10 +415,16 @@ fn local_module_roles(dir: &Path, call: &Node, span: crate::source::Span) -> Vec
 /// `<call>.<role>` below it.
 fn module_roles(
     dir: &Path,
+    root: &Path,
     inputs: HashMap<String, Value>,
     span: crate::source::Span,
     depth: usize,
+    budget: &mut usize,
 ) -> Vec<(String, Node)> {
+    if *budget == 0 || !readable_module_dir(dir, root) {
+        return Vec::new();
+    }
+    *budget -= 1;
     let mut module = Module::read(dir, None);
     module.inputs = inputs;
     let ev = Eval::new(&module);
@@ -441,7 +465,8 @@ fn module_roles(
         }
         let Some(source) = source else { continue };
         let inner: Vec<(String, Node)> = if is_local_source(&source) {
-            module_roles(&normalize(&dir.join(&source)), args, span, depth + 1)
+            let target = normalize(&dir.join(&source));
+            module_roles(&target, root, args, span, depth + 1, budget)
         } else if let Some(table) = registry::find(&source) {
             let call_node = Value::Map(args.into_iter().collect()).to_node(span);
             registry_role(table, &call_node, span).into_iter().collect()
