@@ -75,6 +75,30 @@ pub struct SubjectPattern {
 }
 
 impl ClaimTest {
+    /// `claim == value`, or unreadable when the value is an unresolved expression.
+    fn equals(claim: &str, value: &str, route: &Route) -> Self {
+        Self {
+            claim: claim.to_string(),
+            comparison: if is_unresolved(value) {
+                Comparison::Unreadable
+            } else {
+                Comparison::Exact
+            },
+            values: vec![value.to_string()],
+            route: route.clone(),
+        }
+    }
+
+    /// A test that could not be read, naming what (the text, or why).
+    fn unreadable(what: &str, route: &Route) -> Self {
+        Self {
+            claim: what.to_string(),
+            comparison: Comparison::Unreadable,
+            values: Vec::new(),
+            route: route.clone(),
+        }
+    }
+
     /// Whether this test binds the token to one repository on its own.
     pub fn binds_repository(&self) -> bool {
         self.comparison == Comparison::Exact
@@ -391,20 +415,10 @@ fn azure_credential<'a>(
     };
     let alternatives = vec![
         subject
-            .map(|s| ClaimTest {
+            .map(|s| {
                 // An unresolved subject names what could not be resolved, for the message.
-                claim: if is_unresolved(s) {
-                    s.into()
-                } else {
-                    "sub".into()
-                },
-                comparison: if is_unresolved(s) {
-                    Comparison::Unreadable
-                } else {
-                    Comparison::Exact
-                },
-                values: vec![s.to_string()],
-                route: condition_route.clone(),
+                let claim = if is_unresolved(s) { s } else { "sub" };
+                ClaimTest::equals(claim, s, &condition_route)
             })
             .into_iter()
             .collect(),
@@ -522,16 +536,7 @@ fn federated_member(member: &str, route: &Route) -> Option<(Option<String>, Vec<
         .and_then(|(_, rest)| rest.split('/').next())
         .filter(|p| !is_unresolved(p))
         .map(str::to_string);
-    let test = |claim: &str, value: &str| ClaimTest {
-        claim: claim.to_string(),
-        comparison: if is_unresolved(value) {
-            Comparison::Unreadable
-        } else {
-            Comparison::Exact
-        },
-        values: vec![value.to_string()],
-        route: route.clone(),
-    };
+    let test = |claim: &str, value: &str| ClaimTest::equals(claim, value, route);
     if let Some((_, subject)) = member.split_once("/subject/") {
         return Some((pool, vec![test("sub", subject)]));
     }
@@ -543,15 +548,7 @@ fn federated_member(member: &str, route: &Route) -> Option<(Option<String>, Vec<
         return Some((pool, Vec::new()));
     }
     // A member of a form not read here: what it admits is unknown.
-    Some((
-        pool,
-        vec![ClaimTest {
-            claim: member.to_string(),
-            comparison: Comparison::Unreadable,
-            values: Vec::new(),
-            route: route.clone(),
-        }],
-    ))
+    Some((pool, vec![ClaimTest::unreadable(member, route)]))
 }
 
 /// A CEL attribute condition in disjunctive form. `assertion.X` is claim X; `attribute.Y` and
@@ -561,14 +558,7 @@ fn cel_alternatives(
     mapping: &[(String, String)],
     route: &Route,
 ) -> Vec<Vec<ClaimTest>> {
-    let unreadable = |why: &str| {
-        vec![vec![ClaimTest {
-            claim: why.to_string(),
-            comparison: Comparison::Unreadable,
-            values: Vec::new(),
-            route: route.clone(),
-        }]]
-    };
+    let unreadable = |why: &str| vec![vec![ClaimTest::unreadable(why, route)]];
     if is_unresolved(text) {
         return unreadable(text);
     }
